@@ -1,0 +1,2 @@
+//! Output files written atomically: a temporary file in the target folder,
+//! renamed into place only when complete.
