@@ -5,14 +5,15 @@
 //! ```text
 //! error[invalid-v4]
 //!
-//!   × '10.0.0.300' is not an IPv4 address: octet 4 '300' is more than 255
-//!    ╭─[add.xml:3:9]
-//!  2 │   <IP_MAP>
-//!  3 │     <V4>10.0.0.300</V4>
+//!   × '10.0.0.300' is not an IPv4 address: octet 4 '300' is more than 255 (V4 of
+//!   │ IP_MAP 1)
+//!    ╭─[invalid-v4.xml:4:9]
+//!  3 │   <IP_MAP>
+//!  4 │     <V4>10.0.0.300</V4>
 //!    ·         ──────────
-//!  4 │     <V6>2001:db8::1</V6>
+//!  5 │     <V6>2001:db8:0:1::10</V6>
 //!    ╰────
-//!   help: write each octet as a number from 0 to 255
+//!   help: write each octet as a decimal number from 0 to 255
 //! ```
 //!
 //! Related locations in the same file become extra labels. Those in another
@@ -41,7 +42,7 @@ const MIN_WIDTH: usize = 40;
 /// to ten digits.
 const GUTTER_WIDTH: usize = 16;
 
-/// The fewest source characters a cut snippet line keeps.
+/// The minimum number of source characters a cut snippet line keeps.
 const MIN_LINE_CHARS: usize = 40;
 
 /// Writes the reports of the first `options.max_shown` diagnostics, a line that
@@ -62,10 +63,10 @@ pub(super) fn render(
     let mut files = SourceIndex::new(sources);
     let max_line_chars = width.saturating_sub(GUTTER_WIDTH).max(MIN_LINE_CHARS);
 
-    let shown = options
+    let shown_count = options
         .max_shown
         .map_or(diagnostics.len(), |max| max.min(diagnostics.len()));
-    let (shown_diagnostics, hidden_diagnostics) = diagnostics.split_at(shown);
+    let (shown_diagnostics, hidden_diagnostics) = diagnostics.split_at(shown_count);
     for (index, diagnostic) in shown_diagnostics.iter().enumerate() {
         if index > 0 {
             writeln!(out)?;
@@ -214,7 +215,7 @@ impl Report {
                     .push(also_at(&related.location, &related.message));
             }
         }
-        // With other labels around, the unlabelled underline would not say which
+        // With other labels around, the unlabelled underline would not show which
         // one the finding is about, so it carries the rule code.
         if requests.len() > 1 {
             requests[0].text = Some(diagnostic.rule.code().to_string());

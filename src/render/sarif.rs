@@ -42,7 +42,7 @@ fn log(diagnostics: &[Diagnostic]) -> Value {
                 }
             },
             // Location::column counts characters, not the UTF-16 code units that
-            // SARIF assumes unless told otherwise.
+            // SARIF assumes by default.
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]

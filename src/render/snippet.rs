@@ -17,7 +17,7 @@ use crate::source::SourceFile;
 /// The marker written where a line was cut.
 const CUT: &str = "…";
 
-/// The fewest characters kept on each side of a label on a cut line.
+/// The minimum number of characters kept on each side of a label on a cut line.
 const MIN_PAD: usize = 4;
 
 /// One label to place in a snippet.
@@ -35,7 +35,8 @@ struct ExcerptLine {
     end: usize,
 }
 
-/// Where a label starts, as the producer located it, for the `[file:line:col]` header.
+/// The line and column of a label as the producer located it, for the
+/// `[file:line:col]` header.
 struct Anchor {
     offset: usize,
     length: usize,
@@ -191,13 +192,13 @@ impl SourceCode for Snippet {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let span_end = span.offset() + span.len().saturating_sub(1);
+        let span_end = span.offset().saturating_add(span.len().saturating_sub(1));
         let first = self
             .line_at(span.offset())
             .ok_or(MietteError::OutOfBounds)?;
         let last = self.line_at(span_end).ok_or(MietteError::OutOfBounds)?;
         // Lines on both sides of a gap in the excerpt would be numbered as if they
-        // were neighbours, so a span across a gap is refused and miette shows the
+        // were neighbours, so a span across a gap is rejected and miette shows the
         // two parts as separate snippets.
         if !self.contiguous(first, last) {
             return Err(MietteError::OutOfBounds);
