@@ -677,3 +677,62 @@ fn sarif_without_results() {
         Rule::ALL.len()
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text with the characters that break naive slicing and line counting.
+    fn text_strategy() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just('a'),
+                Just(' '),
+                Just('\t'),
+                Just('\n'),
+                Just('\r'),
+                Just('é'),
+                Just('\u{1b}'),
+                Just('\u{10348}'),
+                Just('<'),
+            ],
+            0..300,
+        )
+        .prop_map(|characters| characters.into_iter().collect())
+    }
+
+    fn location(file: &str, offset: usize, length: usize) -> Location {
+        Location {
+            file: Arc::from(file),
+            line: 1,
+            column: 1,
+            offset,
+            length,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_span_renders(
+            text in text_strategy(),
+            spans in proptest::collection::vec((0usize..400, prop_oneof![0usize..50, Just(usize::MAX)]), 1..4),
+            width in 0usize..200,
+        ) {
+            let source = Arc::new(SourceFile::new("p.xml", text));
+            let (offset, length) = spans[0];
+            let mut diagnostic = Diagnostic::new(Rule::InvalidV4, "m").at(location("p.xml", offset, length));
+            for &(offset, length) in &spans[1..] {
+                diagnostic = diagnostic.with_related(location("p.xml", offset, length), "r");
+            }
+            let options = RenderOptions { color: false, width: Some(width), max_shown: None };
+            for format in [OutputFormat::Human, OutputFormat::Json, OutputFormat::Github, OutputFormat::Sarif] {
+                let output = render_to_string(format, std::slice::from_ref(&diagnostic), std::slice::from_ref(&source), &options);
+                prop_assert!(!output.is_empty());
+                let escape = '\u{1b}';
+                prop_assert!(!output.contains(escape), "raw ESC in {:?}", format);
+            }
+        }
+    }
+}
