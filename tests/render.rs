@@ -293,6 +293,55 @@ fn human_many_findings_on_long_line() {
     assert!(output.len() < 2_000 * 600, "{} bytes", output.len());
 }
 
+/// A file with `count` records that all map V4 0.0.0.9, and a duplicate-v4
+/// finding at the second with every other record as a related place.
+fn repeated_v4(count: usize) -> (Arc<SourceFile>, Diagnostic) {
+    let mut text = String::new();
+    let mut offsets = Vec::with_capacity(count);
+    for index in 0..count {
+        offsets.push(text.len());
+        text.push_str(&format!("0.0.0.9,2600:1f18::{index:x}\n"));
+    }
+    let source = Arc::new(SourceFile::new("repeats.csv", text));
+    let value_length = "0.0.0.9".len();
+    let mut diagnostic = Diagnostic::new(
+        Rule::DuplicateV4,
+        "IPv4 0.0.0.9 is mapped to more than one IPv6 address",
+    )
+    .at(source.location(offsets[1], value_length));
+    for (index, &offset) in offsets.iter().enumerate() {
+        if index != 1 {
+            diagnostic =
+                diagnostic.with_related(source.location(offset, value_length), "also used here");
+        }
+    }
+    (source, diagnostic)
+}
+
+#[test]
+fn human_related_places_capped() {
+    let (source, diagnostic) = repeated_v4(25);
+    let output = human(&[diagnostic], &[source], None);
+    assert_eq!(output.matches("also used here").count(), 10, "{output}");
+    assert!(
+        output.contains(
+            "\n  ... and 14 more related places not shown (use --format json to list all)\n"
+        ),
+        "{output}"
+    );
+}
+
+#[test]
+fn human_many_related_places() {
+    let (source, diagnostic) = repeated_v4(100_000);
+    let output = human(&[diagnostic], &[source], None);
+    assert!(output.len() < 5_000, "{} bytes", output.len());
+    assert!(
+        output.contains("... and 99989 more related places not shown"),
+        "{output}"
+    );
+}
+
 #[test]
 fn human_spans_out_of_bounds() {
     let source = Arc::new(SourceFile::new("short.xml", "<V4>é</V4>\r\n".to_string()));
@@ -562,6 +611,31 @@ fn github_annotations() {
             diagnostics[2].help.as_deref().unwrap()
         )
     );
+}
+
+#[test]
+fn github_related_places_capped() {
+    let (source, diagnostic) = repeated_v4(25);
+    let output = machine(OutputFormat::Github, &[diagnostic], &[source]);
+    let annotation = parse_annotation(output.trim_end());
+    assert_eq!(
+        annotation.message.matches(". also at repeats.csv:").count(),
+        10
+    );
+    assert!(
+        annotation.message.ends_with(". and 14 more related places"),
+        "{}",
+        annotation.message
+    );
+}
+
+#[test]
+fn json_lists_every_related_place() {
+    let (source, diagnostic) = repeated_v4(25);
+    let output = machine(OutputFormat::Json, &[diagnostic], &[source]);
+    let parsed: JsonDiagnostic = serde_json::from_str(output.trim_end()).unwrap();
+    assert_eq!(parsed.related.len(), 24);
+    assert_eq!(parsed.related[23].line, 25);
 }
 
 #[test]

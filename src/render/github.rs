@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::message_with_help;
+use super::{message_with_help, MAX_RELATED_SHOWN};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub(super) fn render(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
@@ -18,7 +18,8 @@ pub(super) fn render(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Res
 
 /// Returns the workflow command for one diagnostic. Related locations, which an
 /// annotation has no field for, are appended to the message as
-/// `also at FILE:LINE:COL: MESSAGE` sentences.
+/// `also at FILE:LINE:COL: MESSAGE` sentences, at most [`MAX_RELATED_SHOWN`] of
+/// them, then `and N more related places`.
 fn annotation(diagnostic: &Diagnostic) -> String {
     let command = match diagnostic.severity {
         Severity::Error => "error",
@@ -33,12 +34,17 @@ fn annotation(diagnostic: &Diagnostic) -> String {
     properties.push(format!("title={}", escape_property(diagnostic.rule.code())));
 
     let mut message = message_with_help(diagnostic);
-    for related in &diagnostic.related {
+    for related in diagnostic.related.iter().take(MAX_RELATED_SHOWN) {
         let location = &related.location;
         message.push_str(&format!(
             ". also at {}:{}:{}: {}",
             location.file, location.line, location.column, related.message
         ));
+    }
+    let hidden = diagnostic.related.len().saturating_sub(MAX_RELATED_SHOWN);
+    if hidden > 0 {
+        let noun = if hidden == 1 { "place" } else { "places" };
+        message.push_str(&format!(". and {hidden} more related {noun}"));
     }
     format!(
         "::{command} {}::{}",

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::snippet::{visible, LabelRequest, Snippet};
-use super::RenderOptions;
+use super::{RenderOptions, MAX_RELATED_SHOWN};
 use crate::diagnostic::{Counts, Diagnostic, Location, Severity};
 use crate::source::{line_starts, SourceFile};
 
@@ -77,7 +77,7 @@ pub(super) fn render(
             .render_report(&mut text, &report)
             .map_err(|_| io::Error::other("miette failed to format a diagnostic"))?;
         out.write_all(text.as_bytes())?;
-        for note in &report.notes {
+        for note in report.notes.iter().chain(&report.trailer) {
             writeln!(out, "  {note}")?;
         }
     }
@@ -99,6 +99,12 @@ pub(super) fn render(
 fn hidden_line(hidden: usize) -> String {
     let noun = if hidden == 1 { "finding" } else { "findings" };
     format!("... and {hidden} more {noun} not shown (use --max-shown 0 to show all)")
+}
+
+/// Returns the line that replaces `hidden` related places beyond [`MAX_RELATED_SHOWN`].
+fn hidden_related_line(hidden: usize) -> String {
+    let noun = if hidden == 1 { "place" } else { "places" };
+    format!("... and {hidden} more related {noun} not shown (use --format json to list all)")
 }
 
 /// Returns the summary line: `3 errors, 1 warning` or `no findings`, followed by
@@ -163,6 +169,8 @@ struct Report {
     labels: Vec<LabeledSpan>,
     /// Lines written after the report for places outside the snippet.
     notes: Vec<String>,
+    /// The line that counts related places left out, written after the notes.
+    trailer: Option<String>,
 }
 
 impl Report {
@@ -178,9 +186,16 @@ impl Report {
             snippet: None,
             labels: Vec::new(),
             notes: Vec::new(),
+            trailer: None,
         };
+        let shown_count = diagnostic.related.len().min(MAX_RELATED_SHOWN);
+        let (shown_related, hidden_related) = diagnostic.related.split_at(shown_count);
+        if !hidden_related.is_empty() {
+            report.trailer = Some(hidden_related_line(hidden_related.len()));
+        }
+
         let Some(location) = &diagnostic.location else {
-            for related in &diagnostic.related {
+            for related in shown_related {
                 report
                     .notes
                     .push(also_at(&related.location, &related.message));
@@ -189,7 +204,7 @@ impl Report {
         };
         let Some((source, starts)) = files.get(&location.file) else {
             report.notes.push(format!("at {}", position(location)));
-            for related in &diagnostic.related {
+            for related in shown_related {
                 report
                     .notes
                     .push(also_at(&related.location, &related.message));
@@ -202,7 +217,7 @@ impl Report {
             text: None,
             primary: true,
         }];
-        for related in &diagnostic.related {
+        for related in shown_related {
             if related.location.file == location.file {
                 requests.push(LabelRequest {
                     location: &related.location,

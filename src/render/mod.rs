@@ -63,6 +63,12 @@ pub fn render(
     out.flush()
 }
 
+/// The maximum number of related places that the human and GitHub formats show
+/// for one finding. A value repeated thousands of times would otherwise print
+/// thousands of labels per finding, and miette's layout time grows with the
+/// number of labels times the number of lines. JSON Lines and SARIF list all.
+const MAX_RELATED_SHOWN: usize = 10;
+
 /// Joins a message and its help into one text, for formats without a help field:
 /// `message. help: help`.
 fn message_with_help(diagnostic: &Diagnostic) -> String {
