@@ -75,7 +75,7 @@ pub(super) fn render(
         let mut text = String::new();
         handler
             .render_report(&mut text, &report)
-            .map_err(|_| io::Error::other("miette failed to format a diagnostic"))?;
+            .map_err(|_| io::Error::other(format_failure(diagnostic)))?;
         out.write_all(text.as_bytes())?;
         for note in report.notes.iter().chain(&report.trailer) {
             writeln!(out, "  {note}")?;
@@ -240,6 +240,17 @@ impl Report {
         report.labels = labels;
         report
     }
+}
+
+fn format_failure(diagnostic: &Diagnostic) -> String {
+    let place = diagnostic.location.as_ref().map_or_else(
+        || "without a location".to_string(),
+        |location| format!("at {}", position(location)),
+    );
+    format!(
+        "miette failed to format the {} finding {place}",
+        diagnostic.rule.code()
+    )
 }
 
 fn position(location: &Location) -> String {

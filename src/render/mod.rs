@@ -45,8 +45,9 @@ pub struct RenderOptions {
 /// text for human snippets, looked up by `Location::file`; a diagnostic whose
 /// file is not among them is shown without a snippet.
 ///
-/// Errors are those of `out` only: spans past the end of a source or inside a
-/// character are clamped, not rejected.
+/// Spans past the end of a source or inside a character are clamped, not
+/// rejected. An error comes from writing to `out`, or from miette failing to lay
+/// out a human report, which the clamping is there to prevent.
 pub fn render(
     format: OutputFormat,
     diagnostics: &[Diagnostic],
