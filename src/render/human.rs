@@ -35,7 +35,8 @@ use crate::source::{line_starts, SourceFile};
 /// The terminal width used when [`RenderOptions::width`] is `None`.
 pub(super) const DEFAULT_WIDTH: usize = 80;
 
-/// The narrowest width rendered; below it miette's wrapping has no room.
+/// The minimum width. A narrower request is raised to it, so that wrapped text
+/// keeps some room beside miette's gutter.
 const MIN_WIDTH: usize = 40;
 
 /// Columns of a snippet row taken by the line number and gutter, for lines of up
