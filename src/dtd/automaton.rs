@@ -144,25 +144,27 @@ impl Automaton {
         let mut offsets = Vec::with_capacity(labels.len() + 2);
         let mut targets = Vec::new();
         let mut accepting = Vec::with_capacity(labels.len() + 1);
+        // `stamps[symbol]` is 1 + the last state that had a transition on
+        // `symbol`, so the determinism check costs O(1) per transition.
+        let mut stamps = vec![0usize; alphabet.len()];
         let states = std::iter::once(&root.first).chain(builder.follow.iter());
         for (state, set) in states.enumerate() {
             offsets.push(u32::try_from(targets.len()).unwrap_or(u32::MAX));
-            let start = targets.len();
             for position in iter_bits(set) {
-                let count = targets.len() - start;
-                if count >= *budget {
+                if *budget == 0 {
                     return Err(CompileError::TooManyPositions);
                 }
-                let label = labels.get(position).map(|label| &**label).unwrap_or("");
-                let clash = targets[start..]
-                    .iter()
-                    .any(|&other: &u32| labels.get(other as usize).map(|l| &**l) == Some(label));
-                if clash {
-                    return Err(CompileError::NotDeterministic(label.into()));
+                *budget -= 1;
+                let symbol = symbols.get(position).map_or(0, |&symbol| usize::from(symbol));
+                if let Some(stamp) = stamps.get_mut(symbol) {
+                    if *stamp == state + 1 {
+                        let label = labels.get(position).cloned().unwrap_or_default();
+                        return Err(CompileError::NotDeterministic(label));
+                    }
+                    *stamp = state + 1;
                 }
                 targets.push(u32::try_from(position).unwrap_or(u32::MAX));
             }
-            *budget -= targets.len() - start;
             let accepts = if state == 0 {
                 root.nullable
             } else {
@@ -190,6 +192,15 @@ impl Automaton {
             .iter()
             .find(|&&position| self.label(position) == name)
             .map(|&position| position + 1)
+    }
+
+    /// Returns the state reached by `name` after skipping exactly one child
+    /// that `state` allows: the recovery when an unknown child stood in the
+    /// place of an expected one.
+    pub fn step_after_substitution(&self, state: u32, name: &str) -> Option<u32> {
+        self.transitions(state)
+            .iter()
+            .find_map(|&position| self.step(position + 1, name))
     }
 
     /// Returns whether the children matched so far form complete content.

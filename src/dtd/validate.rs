@@ -56,6 +56,10 @@ pub struct ContentMatcher<'d> {
     skipped: u64,
     /// Number of child elements fed.
     children: usize,
+    /// Whether the last child was one the model does not name. The next
+    /// child may then match as if the unknown one had taken the place of
+    /// an expected child, so a renamed child is reported once, not twice.
+    after_unknown: bool,
 }
 
 /// What is wrong with one child or with the end of the content.
@@ -89,6 +93,7 @@ impl<'d> ContentMatcher<'d> {
             seen: 0,
             skipped: 0,
             children: 0,
+            after_unknown: false,
         }
     }
 
@@ -128,7 +133,13 @@ impl<'d> ContentMatcher<'d> {
                 }
             }
             ContentSpec::Children(_, automaton) => {
-                if let Some(next) = automaton.step(self.state, name) {
+                let after_unknown = std::mem::take(&mut self.after_unknown);
+                let next = automaton.step(self.state, name).or_else(|| {
+                    after_unknown
+                        .then(|| automaton.step_after_substitution(self.state, name))
+                        .flatten()
+                });
+                if let Some(next) = next {
                     self.state = next;
                     if let Some(symbol) = automaton.symbol_at(next).filter(|&symbol| symbol < 64) {
                         self.seen |= 1 << symbol;
@@ -136,6 +147,7 @@ impl<'d> ContentMatcher<'d> {
                     return Ok(());
                 }
                 let Some(symbol) = automaton.symbol_of(name) else {
+                    self.after_unknown = true;
                     return Err(Problem::NotInModel { child: name, declared: false });
                 };
                 if symbol < 64 {
@@ -169,7 +181,14 @@ impl<'d> ContentMatcher<'d> {
         if automaton.is_accepting(self.state) {
             return None;
         }
-        let completion = automaton.shortest_completion(self.state);
+        let mut completion = automaton.shortest_completion(self.state);
+        if self.after_unknown && !completion.is_empty() {
+            // The unknown last child stands in the place of the first missing one.
+            completion.remove(0);
+            if completion.is_empty() {
+                return None;
+            }
+        }
         // A required child that was present but rejected as out of order is
         // already reported; do not report it again as missing.
         let already_reported = completion.iter().any(|name| {
