@@ -1,13 +1,14 @@
 //! Differential test: v6map's DTD validator against `xmllint --dtdvalid`.
 //!
-//! A property test builds documents for each bundled DTD, valid ones and
-//! mutated ones (a child dropped, duplicated, swapped or renamed, text,
-//! CDATA or an attribute inserted, a namespace prefix added), and asserts
-//! that v6map and xmllint agree on whether each document is valid.
+//! A property test builds valid documents for each bundled DTD and mutates
+//! them: a child dropped, duplicated, swapped or renamed, text, CDATA or an
+//! attribute inserted, a namespace prefix added. It asserts that v6map and
+//! xmllint agree on whether each document is valid.
 //!
 //! Without xmllint the test prints that it was skipped and passes, except
 //! when the environment variable `CI` is `true`, where it fails.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,13 +23,21 @@ const CASES: u32 = 120;
 
 /// Returns whether xmllint can be run. Fails when it cannot and `CI=true`.
 fn xmllint_available() -> bool {
-    let found = Command::new("xmllint").arg("--version").output().is_ok_and(|output| output.status.success());
+    let found = Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
     if !found {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "xmllint is required in CI; install it with `apt-get install libxml2-utils`"
         );
-        eprintln!("skipped: xmllint is not installed; install it with `apt-get install libxml2-utils`");
+        // Written to the stderr handle directly, because libtest captures
+        // eprintln! output of passing tests and the notice would be lost.
+        let _ = writeln!(
+            std::io::stderr(),
+            "dtd_differential skipped: xmllint is not installed; install it with `apt-get install libxml2-utils`"
+        );
     }
     found
 }
@@ -86,7 +95,11 @@ struct Tape {
 
 impl Tape {
     fn take(&mut self, bound: u32) -> u32 {
-        let value = self.values.get(self.next % self.values.len().max(1)).copied().unwrap_or(0);
+        let value = self
+            .values
+            .get(self.next % self.values.len().max(1))
+            .copied()
+            .unwrap_or(0);
         self.next += 1;
         value % bound.max(1)
     }
@@ -114,7 +127,11 @@ const TEXTS: &[&str] = &[
 
 fn leaf(tape: &mut Tape, name: &str) -> Item {
     let text = TEXTS[tape.take(TEXTS.len() as u32) as usize];
-    let children = if text.is_empty() { Vec::new() } else { vec![Item::Raw(text.to_owned())] };
+    let children = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Item::Raw(text.to_owned())]
+    };
     Item::Element(Element::new(name, children))
 }
 
@@ -122,7 +139,9 @@ fn leaf(tape: &mut Tape, name: &str) -> Item {
 fn parent(tape: &mut Tape, name: &str, items: Vec<Item>) -> Item {
     let mut children = Vec::new();
     for item in items {
-        children.push(Item::Raw(SEPARATORS[tape.take(SEPARATORS.len() as u32) as usize].to_owned()));
+        children.push(Item::Raw(
+            SEPARATORS[tape.take(SEPARATORS.len() as u32) as usize].to_owned(),
+        ));
         children.push(item);
     }
     if !children.is_empty() {
@@ -143,7 +162,11 @@ fn ip_map(tape: &mut Tape, id: bool) -> Item {
 }
 
 fn request(tape: &mut Tape) -> Item {
-    let mut items = vec![leaf(tape, "DATETIME"), leaf(tape, "USER_LOGIN"), leaf(tape, "RESOURCE")];
+    let mut items = vec![
+        leaf(tape, "DATETIME"),
+        leaf(tape, "USER_LOGIN"),
+        leaf(tape, "RESOURCE"),
+    ];
     if tape.chance(50) {
         let params = (0..1 + tape.take(3))
             .map(|_| {
@@ -252,7 +275,9 @@ fn element_at<'e>(root: &'e mut Element, path: &[usize]) -> &'e mut Element {
 
 /// Names used when renaming: declared ones (valid elsewhere), an undeclared one
 /// and a prefixed one.
-const RENAMES: &[&str] = &["V4", "V6", "ID", "TEXT", "KEY", "VALUE", "HOSTNAME", "IP_MAP", "q:V4"];
+const RENAMES: &[&str] = &[
+    "V4", "V6", "ID", "TEXT", "KEY", "VALUE", "HOSTNAME", "IP_MAP", "q:V4",
+];
 
 /// Applies mutation `kind` to a random element of `root`. Many mutations keep
 /// the document valid (dropping an optional child, repeating a `+` child); the
@@ -270,7 +295,8 @@ fn mutate(tape: &mut Tape, root: &mut Element, kind: u32) -> &'static str {
         .map(|(index, _)| index)
         .collect();
     let pick = |tape: &mut Tape| -> Option<usize> {
-        (!element_indexes.is_empty()).then(|| element_indexes[tape.take(element_indexes.len() as u32) as usize])
+        (!element_indexes.is_empty())
+            .then(|| element_indexes[tape.take(element_indexes.len() as u32) as usize])
     };
     match kind {
         0 => "none",
@@ -290,7 +316,9 @@ fn mutate(tape: &mut Tape, root: &mut Element, kind: u32) -> &'static str {
         3 => {
             if element_indexes.len() >= 2 {
                 let at = tape.take(element_indexes.len() as u32 - 1) as usize;
-                target.children.swap(element_indexes[at], element_indexes[at + 1]);
+                target
+                    .children
+                    .swap(element_indexes[at], element_indexes[at + 1]);
             }
             "swap two children"
         }
@@ -298,13 +326,17 @@ fn mutate(tape: &mut Tape, root: &mut Element, kind: u32) -> &'static str {
             let name = RENAMES[tape.take(RENAMES.len() as u32) as usize];
             target.name = name.to_owned();
             if name.contains(':') {
-                target.attributes.push(("xmlns:q".to_owned(), "urn:example:q".to_owned()));
+                target
+                    .attributes
+                    .push(("xmlns:q".to_owned(), "urn:example:q".to_owned()));
             }
             "rename an element"
         }
         5 => {
             let at = tape.take(target.children.len() as u32 + 1) as usize;
-            target.children.insert(at, Item::Raw("stray text".to_owned()));
+            target
+                .children
+                .insert(at, Item::Raw("stray text".to_owned()));
             "insert text"
         }
         6 => {
@@ -313,17 +345,23 @@ fn mutate(tape: &mut Tape, root: &mut Element, kind: u32) -> &'static str {
         }
         7 => {
             let at = tape.take(target.children.len() as u32 + 1) as usize;
-            target.children.insert(at, Item::Raw("<![CDATA[ ]]>".to_owned()));
+            target
+                .children
+                .insert(at, Item::Raw("<![CDATA[ ]]>".to_owned()));
             "insert white space in CDATA"
         }
         8 => {
             let at = tape.take(target.children.len() as u32 + 1) as usize;
-            target.children.insert(at, Item::Raw("<!-- comment -->\n \t".to_owned()));
+            target
+                .children
+                .insert(at, Item::Raw("<!-- comment -->\n \t".to_owned()));
             "insert a comment and white space"
         }
         9 => {
             let at = tape.take(target.children.len() as u32 + 1) as usize;
-            target.children.insert(at, Item::Element(Element::new("V4", Vec::new())));
+            target
+                .children
+                .insert(at, Item::Element(Element::new("V4", Vec::new())));
             "insert an empty V4"
         }
         10 => {
@@ -332,7 +370,9 @@ fn mutate(tape: &mut Tape, root: &mut Element, kind: u32) -> &'static str {
             "insert a no-break space"
         }
         _ => {
-            target.attributes.push(("xmlns".to_owned(), "urn:example:default".to_owned()));
+            target
+                .attributes
+                .push(("xmlns".to_owned(), "urn:example:default".to_owned()));
             "add a default namespace"
         }
     }
@@ -360,6 +400,7 @@ impl Setup {
 /// Runs xmllint; returns whether it judged the document valid and its messages.
 fn xmllint_verdict(dtd_path: &Path, document_path: &Path) -> (bool, String) {
     let output = Command::new("xmllint")
+        .arg("--nonet")
         .arg("--dtdvalid")
         .arg(dtd_path)
         .arg("--noout")
@@ -374,9 +415,17 @@ fn xmllint_verdict(dtd_path: &Path, document_path: &Path) -> (bool, String) {
     }
 }
 
-fn check_case(setup: &Setup, dtd_index: usize, tape: Vec<u32>, mutation: u32) -> Result<(), TestCaseError> {
+fn check_case(
+    setup: &Setup,
+    dtd_index: usize,
+    tape: Vec<u32>,
+    mutation: u32,
+) -> Result<(), TestCaseError> {
     let name = dtd::BUNDLED[dtd_index];
-    let mut tape = Tape { values: tape, next: 0 };
+    let mut tape = Tape {
+        values: tape,
+        next: 0,
+    };
     let mut root = valid_document(&mut tape, name);
     let what = mutate(&mut tape, &mut root, mutation);
     let mut text = String::new();
@@ -385,13 +434,18 @@ fn check_case(setup: &Setup, dtd_index: usize, tape: Vec<u32>, mutation: u32) ->
 
     let document_path = setup.path("document.xml");
     std::fs::write(&document_path, &text).expect("write document");
-    let (xmllint_valid, messages) = xmllint_verdict(&setup.path(&format!("{name}.dtd")), &document_path);
+    let (xmllint_valid, messages) =
+        xmllint_verdict(&setup.path(&format!("{name}.dtd")), &document_path);
 
-    let document = roxmltree::Document::parse(&text)
-        .map_err(|error| TestCaseError::fail(format!("generated XML is not well formed: {error}\n{text}")))?;
+    let document = roxmltree::Document::parse(&text).map_err(|error| {
+        TestCaseError::fail(format!("generated XML is not well formed: {error}\n{text}"))
+    })?;
     let dtd = Dtd::bundled(name).expect("bundled DTD parses");
     let violations = dtd.validate_tree(document.root_element());
-    let ours: Vec<&str> = violations.iter().map(|violation| violation.message.as_str()).collect();
+    let ours: Vec<&str> = violations
+        .iter()
+        .map(|violation| violation.message.as_str())
+        .collect();
 
     prop_assert_eq!(
         violations.is_empty(),
@@ -413,13 +467,18 @@ fn verdicts_match_xmllint() {
     }
     let setup = Setup::new();
     let config = Config {
-        cases: std::env::var("V6MAP_DTD_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(CASES),
+        cases: std::env::var("V6MAP_DTD_CASES")
+            .ok()
+            .and_then(|cases| cases.parse().ok())
+            .unwrap_or(CASES),
         failure_persistence: None,
         ..Config::default()
     };
     let mut runner = TestRunner::new(config);
     let strategy = (0..dtd::BUNDLED.len(), vec(any::<u32>(), 8..64), 0..12u32);
-    let result = runner.run(&strategy, |(dtd_index, tape, mutation)| check_case(&setup, dtd_index, tape, mutation));
+    let result = runner.run(&strategy, |(dtd_index, tape, mutation)| {
+        check_case(&setup, dtd_index, tape, mutation)
+    });
     if let Err(error) = result {
         panic!("{error}");
     }
@@ -433,13 +492,16 @@ fn unmutated_documents_are_valid_for_xmllint() {
     let setup = Setup::new();
     for (dtd_index, name) in dtd::BUNDLED.iter().enumerate() {
         for seed in 0..5u32 {
-            let values = (0..32).map(|index| seed.wrapping_mul(2_654_435_761).wrapping_add(index * 97)).collect();
+            let values = (0..32)
+                .map(|index| seed.wrapping_mul(2_654_435_761).wrapping_add(index * 97))
+                .collect();
             let mut tape = Tape { values, next: 0 };
             let mut text = String::new();
             valid_document(&mut tape, name).write(&mut text);
             let document_path = setup.path("valid.xml");
             std::fs::write(&document_path, &text).expect("write document");
-            let (valid, messages) = xmllint_verdict(&setup.path(&format!("{name}.dtd")), &document_path);
+            let (valid, messages) =
+                xmllint_verdict(&setup.path(&format!("{name}.dtd")), &document_path);
             assert!(valid, "generator for {name} (DTD {dtd_index}) wrote an invalid document:\n{text}\n{messages}");
         }
     }

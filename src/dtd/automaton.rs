@@ -3,10 +3,10 @@
 //! A content model such as `(ID?, V4, V6)` is compiled with the Glushkov
 //! construction: every name occurrence in the model is a *position*, and the
 //! automaton has one state per position plus a start state. A state's
-//! transitions go to the positions that may follow it. XML 1.0 requires
-//! content models to be deterministic (appendix E), which here means no state
-//! has two transitions with the same name, so matching a child takes one scan
-//! of a short transition list and matching a whole element is linear.
+//! transitions go to the positions that may follow it. XML 1.0 (appendix E)
+//! requires content models to be deterministic, which here means that no state
+//! has two transitions with the same name. Matching a child therefore takes one
+//! scan of a short transition list, and matching a whole element is linear.
 
 use std::fmt;
 
@@ -100,7 +100,7 @@ pub struct Automaton {
     accepting: Vec<bool>,
 }
 
-/// Why a content model could not be compiled.
+/// The reason a content model could not be compiled.
 #[derive(Debug, PartialEq, Eq)]
 pub enum CompileError {
     /// The model has more than [`MAX_POSITIONS`] name occurrences.
@@ -155,7 +155,9 @@ impl Automaton {
                     return Err(CompileError::TooManyPositions);
                 }
                 *budget -= 1;
-                let symbol = symbols.get(position).map_or(0, |&symbol| usize::from(symbol));
+                let symbol = symbols
+                    .get(position)
+                    .map_or(0, |&symbol| usize::from(symbol));
                 if let Some(stamp) = stamps.get_mut(symbol) {
                     if *stamp == state + 1 {
                         let label = labels.get(position).cloned().unwrap_or_default();
@@ -271,10 +273,12 @@ impl Automaton {
     /// Returns the alphabet index of the name matched last in `state`.
     pub fn symbol_at(&self, state: u32) -> Option<usize> {
         let position = state.checked_sub(1)?;
-        self.symbols.get(position as usize).map(|&symbol| usize::from(symbol))
+        self.symbols
+            .get(position as usize)
+            .map(|&symbol| usize::from(symbol))
     }
 
-    /// The distinct element names of the model.
+    /// Returns the distinct element names of the model.
     pub fn alphabet(&self) -> impl Iterator<Item = &str> {
         self.alphabet.iter().map(|name| &**name)
     }
@@ -286,7 +290,10 @@ impl Automaton {
     }
 
     fn label(&self, position: u32) -> &str {
-        self.labels.get(position as usize).map(|label| &**label).unwrap_or("")
+        self.labels
+            .get(position as usize)
+            .map(|label| &**label)
+            .unwrap_or("")
     }
 }
 
@@ -400,7 +407,8 @@ fn set_bit(set: &mut [u64], bit: usize) {
 }
 
 fn has_bit(set: &[u64], bit: usize) -> bool {
-    set.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0)
+    set.get(bit / 64)
+        .is_some_and(|word| word & (1 << (bit % 64)) != 0)
 }
 
 fn union(into: &mut [u64], from: &[u64]) {

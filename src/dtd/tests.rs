@@ -44,7 +44,10 @@ fn parse_content_models_round_trip() {
         ("<!ELEMENT e (a+)>", "(a+)"),
         ("<!ELEMENT e ( a , b? , c* , d+ )>", "(a, b?, c*, d+)"),
         ("<!ELEMENT e (a | b | c)*>", "(a | b | c)*"),
-        ("<!ELEMENT e ((a | b)+, c?, (d, f)*)>", "((a | b)+, c?, (d, f)*)"),
+        (
+            "<!ELEMENT e ((a | b)+, c?, (d, f)*)>",
+            "((a | b)+, c?, (d, f)*)",
+        ),
         ("<!ELEMENT e\n\t((a,(b|c)?),d)+\n>", "((a, (b | c)?), d)+"),
     ];
     for (text, expected) in cases {
@@ -79,7 +82,12 @@ fn parse_attribute_types_and_defaults() {
     let summary: Vec<String> = element
         .attributes
         .iter()
-        .map(|attribute| format!("{} {} {:?}", attribute.name, attribute.kind, attribute.default))
+        .map(|attribute| {
+            format!(
+                "{} {} {:?}",
+                attribute.name, attribute.kind, attribute.default
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -99,12 +107,20 @@ fn parse_attribute_types_and_defaults() {
 #[test]
 fn parse_attlist_before_element() {
     let dtd = parse("<!ATTLIST e a CDATA #REQUIRED><!ELEMENT e EMPTY>");
-    assert_eq!(violations(&dtd, "<e/>"), ["1:1 e: missing required attribute a"]);
+    assert_eq!(
+        violations(&dtd, "<e/>"),
+        ["1:1 e: missing required attribute a"]
+    );
 }
 
 #[test]
 fn parse_allows_deterministic_repetition() {
-    for model in ["(a, b?)*", "(a*, b)", "((a, b) | c)+", "(a?, (b | c)*, d?)*"] {
+    for model in [
+        "(a, b?)*",
+        "(a*, b)",
+        "((a, b) | c)+",
+        "(a?, (b | c)*, d?)*",
+    ] {
         let text = format!("<!ELEMENT e {model}>");
         assert!(Dtd::parse(&text).is_ok(), "{model} is deterministic");
     }
@@ -115,56 +131,204 @@ fn parse_allows_deterministic_repetition() {
 #[test]
 fn parse_errors_name_position_and_cause() {
     let cases: &[(&str, usize, &str)] = &[
-        ("<!ENTITY x 'y'>", 0, "ENTITY declarations are not supported"),
-        ("<!NOTATION n SYSTEM 'x'>", 0, "NOTATION declarations are not supported"),
+        (
+            "<!ENTITY x 'y'>",
+            0,
+            "ENTITY declarations are not supported",
+        ),
+        (
+            "<!NOTATION n SYSTEM 'x'>",
+            0,
+            "NOTATION declarations are not supported",
+        ),
         ("%pe;", 0, "parameter-entity references are not supported"),
-        ("<!ELEMENT %pe; EMPTY>", 10, "parameter-entity references are not supported"),
-        ("<![INCLUDE[ <!ELEMENT a EMPTY> ]]>", 0, "conditional sections"),
-        ("<?pi data?>", 0, "processing instructions are not supported"),
+        (
+            "<!ELEMENT %pe; EMPTY>",
+            10,
+            "parameter-entity references are not supported",
+        ),
+        (
+            "<![INCLUDE[ <!ELEMENT a EMPTY> ]]>",
+            0,
+            "conditional sections",
+        ),
+        (
+            "<?pi data?>",
+            0,
+            "processing instructions are not supported",
+        ),
         ("<!DOCTYPE a>", 0, "unknown markup declaration"),
-        ("hello", 0, "expected <!ELEMENT, <!ATTLIST or a comment, found 'hello'"),
+        (
+            "hello",
+            0,
+            "expected <!ELEMENT, <!ATTLIST or a comment, found 'hello'",
+        ),
         ("<!-- open", 0, "comment is not closed"),
         ("<!-- a -- b -->", 7, "'--' is not allowed inside a comment"),
-        ("<!ELEMENT a EMPTY><!ELEMENT a ANY>", 18, "element a is declared twice"),
+        (
+            "<!ELEMENT a EMPTY><!ELEMENT a ANY>",
+            18,
+            "element a is declared twice",
+        ),
         ("<!ELEMENT a (b, c | d)>", 18, "mixes ',' and '|'"),
-        ("<!ELEMENT a (#PCDATA | b)>", 25, "expected '*' after the mixed content of a"),
-        ("<!ELEMENT a (#PCDATA | b | b)*>", 27, "b appears twice in the mixed content of a"),
-        ("<!ELEMENT a (b | #PCDATA)*>", 17, "#PCDATA may only appear first"),
-        ("<!ELEMENT a ((b, c) | (b, d))>", 12, "content model of a is not deterministic: b can match"),
+        (
+            "<!ELEMENT a (#PCDATA | b)>",
+            25,
+            "expected '*' after the mixed content of a",
+        ),
+        (
+            "<!ELEMENT a (#PCDATA | b | b)*>",
+            27,
+            "b appears twice in the mixed content of a",
+        ),
+        (
+            "<!ELEMENT a (b | #PCDATA)*>",
+            17,
+            "#PCDATA may only appear first",
+        ),
+        (
+            "<!ELEMENT a ((b, c) | (b, d))>",
+            12,
+            "content model of a is not deterministic: b can match",
+        ),
         ("<!ELEMENT a (b?, b)>", 12, "not deterministic"),
         ("<!ELEMENT a ((b | c)*, b)>", 12, "not deterministic"),
-        ("<!ELEMENT a ()>", 13, "expected an element name or '(' in a content model"),
+        (
+            "<!ELEMENT a ()>",
+            13,
+            "expected an element name or '(' in a content model",
+        ),
         ("<!ELEMENT a (b c)>", 15, "expected ',', '|' or ')'"),
-        ("<!ELEMENT a (b)", 15, "expected '>' to close the ELEMENT declaration"),
-        ("<!ELEMENT a>", 11, "expected white space after the element name a"),
-        ("<!ELEMENTa EMPTY>", 9, "expected white space after <!ELEMENT"),
-        ("<!ELEMENT a EMPTYX>", 17, "expected '>' to close the ELEMENT declaration"),
+        (
+            "<!ELEMENT a (b)",
+            15,
+            "expected '>' to close the ELEMENT declaration",
+        ),
+        (
+            "<!ELEMENT a>",
+            11,
+            "expected white space after the element name a",
+        ),
+        (
+            "<!ELEMENTa EMPTY>",
+            9,
+            "expected white space after <!ELEMENT",
+        ),
+        (
+            "<!ELEMENT a EMPTYX>",
+            17,
+            "expected '>' to close the ELEMENT declaration",
+        ),
         ("<!ELEMENT a empty>", 12, "expected EMPTY, ANY or '('"),
-        ("<!ELEMENT 1a EMPTY>", 10, "expected an element name after <!ELEMENT"),
-        ("<!ATTLIST a b FOO #IMPLIED>", 14, "unknown attribute type FOO"),
-        ("<!ATTLIST a b ENTITY #IMPLIED>", 14, "attribute type ENTITY is not supported"),
-        ("<!ATTLIST a b NOTATION (n) #IMPLIED>", 14, "attribute type NOTATION is not supported"),
-        ("<!ATTLIST a b CDATA #DEFAULT>", 20, "expected #REQUIRED, #IMPLIED, #FIXED or a quoted default value"),
-        ("<!ATTLIST a b CDATA>", 19, "expected white space after the type of attribute b"),
-        ("<!ATTLIST a b CDATA \"x>", 20, "default value of attribute b is not closed"),
-        ("<!ATTLIST a b CDATA \"<\">", 21, "'<' is not allowed in an attribute value"),
-        ("<!ATTLIST a b CDATA \"&ent;\">", 21, "entity reference &ent; is not supported"),
-        ("<!ATTLIST a b CDATA \"&#0;\">", 21, "invalid reference &#0;"),
-        ("<!ATTLIST a b CDATA \"&#xZZ;\">", 21, "invalid reference &#xZZ;"),
+        (
+            "<!ELEMENT 1a EMPTY>",
+            10,
+            "expected an element name after <!ELEMENT",
+        ),
+        (
+            "<!ATTLIST a b FOO #IMPLIED>",
+            14,
+            "unknown attribute type FOO",
+        ),
+        (
+            "<!ATTLIST a b ENTITY #IMPLIED>",
+            14,
+            "attribute type ENTITY is not supported",
+        ),
+        (
+            "<!ATTLIST a b NOTATION (n) #IMPLIED>",
+            14,
+            "attribute type NOTATION is not supported",
+        ),
+        (
+            "<!ATTLIST a b CDATA #DEFAULT>",
+            20,
+            "expected #REQUIRED, #IMPLIED, #FIXED or a quoted default value",
+        ),
+        (
+            "<!ATTLIST a b CDATA>",
+            19,
+            "expected white space after the type of attribute b",
+        ),
+        (
+            "<!ATTLIST a b CDATA \"x>",
+            20,
+            "default value of attribute b is not closed",
+        ),
+        (
+            "<!ATTLIST a b CDATA \"<\">",
+            21,
+            "'<' is not allowed in an attribute value",
+        ),
+        (
+            "<!ATTLIST a b CDATA \"&ent;\">",
+            21,
+            "entity reference &ent; is not supported",
+        ),
+        (
+            "<!ATTLIST a b CDATA \"&#0;\">",
+            21,
+            "invalid reference &#0;",
+        ),
+        (
+            "<!ATTLIST a b CDATA \"&#xZZ;\">",
+            21,
+            "invalid reference &#xZZ;",
+        ),
         ("<!ATTLIST a b CDATA \"& x\">", 21, "not closed with ';'"),
-        ("<!ATTLIST a b NMTOKEN \"a b\">", 22, "default value \"a b\" of attribute b is not valid for its type NMTOKEN"),
-        ("<!ATTLIST a b (x | y) \"z\">", 22, "not valid for its type (x | y)"),
-        ("<!ATTLIST a b (x | x) #IMPLIED>", 19, "x appears twice in the enumeration of attribute b"),
-        ("<!ATTLIST a b () #IMPLIED>", 15, "expected a name token in the enumeration of attribute b"),
-        ("<!ATTLIST a b ID \"x\">", 17, "ID attribute b must be declared #IMPLIED or #REQUIRED"),
-        ("<!ELEMENT a EMPTY><!ATTLIST a b ID #IMPLIED c ID #IMPLIED>", 44, "element a has two ID attributes, b and c"),
-        ("<!ATTLIST a b CDATA #IMPLIEDc CDATA #IMPLIED>", 28, "expected white space or '>'"),
-        ("<?xml version='1.0'", 0, "text declaration '<?xml' is not closed"),
+        (
+            "<!ATTLIST a b NMTOKEN \"a b\">",
+            22,
+            "default value \"a b\" of attribute b is not valid for its type NMTOKEN",
+        ),
+        (
+            "<!ATTLIST a b (x | y) \"z\">",
+            22,
+            "not valid for its type (x | y)",
+        ),
+        (
+            "<!ATTLIST a b (x | x) #IMPLIED>",
+            19,
+            "x appears twice in the enumeration of attribute b",
+        ),
+        (
+            "<!ATTLIST a b () #IMPLIED>",
+            15,
+            "expected a name token in the enumeration of attribute b",
+        ),
+        (
+            "<!ATTLIST a b ID \"x\">",
+            17,
+            "ID attribute b must be declared #IMPLIED or #REQUIRED",
+        ),
+        (
+            "<!ELEMENT a EMPTY><!ATTLIST a b ID #IMPLIED c ID #IMPLIED>",
+            44,
+            "element a has two ID attributes, b and c",
+        ),
+        (
+            "<!ATTLIST a b CDATA #IMPLIEDc CDATA #IMPLIED>",
+            28,
+            "expected white space or '>'",
+        ),
+        (
+            "<?xml version='1.0'",
+            0,
+            "text declaration '<?xml' is not closed",
+        ),
     ];
     for &(text, offset, message) in cases {
         let error = parse_error(text);
-        assert!(error.message.contains(message), "{text}: message {:?} lacks {message:?}", error.message);
-        assert_eq!(error.offset, offset, "{text}: offset of {:?}", error.message);
+        assert!(
+            error.message.contains(message),
+            "{text}: message {:?} lacks {message:?}",
+            error.message
+        );
+        assert_eq!(
+            error.offset, offset,
+            "{text}: offset of {:?}",
+            error.message
+        );
     }
 }
 
@@ -173,24 +337,39 @@ fn parse_error_line_and_column() {
     let error = parse_error("<!ELEMENT a EMPTY>\n<!-- é -->\n  <!ENTITY x 'y'>");
     assert_eq!((error.line, error.column), (3, 3));
     assert_eq!(error.offset, 33);
-    assert_eq!(error.to_string(), format!("line 3, column 3: {}", error.message));
+    assert_eq!(
+        error.to_string(),
+        format!("line 3, column 3: {}", error.message)
+    );
 
     let error = parse_error("<!-- é --> <!ENTITY x 'y'>");
-    assert_eq!((error.line, error.column), (1, 12), "columns count characters, not bytes");
+    assert_eq!(
+        (error.line, error.column),
+        (1, 12),
+        "columns count characters, not bytes"
+    );
 }
 
 #[test]
 fn parse_rejects_deep_nesting() {
     let text = format!("<!ELEMENT a {}b{}>", "(".repeat(100), ")".repeat(100));
     let error = parse_error(&text);
-    assert!(error.message.contains("nests groups deeper than 64 levels"), "{}", error.message);
+    assert!(
+        error.message.contains("nests groups deeper than 64 levels"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
 fn parse_rejects_huge_models() {
     let names: Vec<String> = (0..1100).map(|index| format!("n{index}")).collect();
     let error = parse_error(&format!("<!ELEMENT a ({})*>", names.join("|")));
-    assert!(error.message.contains("content model of a is too large"), "{}", error.message);
+    assert!(
+        error.message.contains("content model of a is too large"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
@@ -199,9 +378,15 @@ fn parse_limits_total_transitions() {
     // fifth one exceeds the DTD-wide budget.
     let names: Vec<String> = (0..1000).map(|index| format!("n{index}")).collect();
     let model = format!("({})*", names.join("|"));
-    let text: String = (0..5).map(|index| format!("<!ELEMENT e{index} {model}>\n")).collect();
+    let text: String = (0..5)
+        .map(|index| format!("<!ELEMENT e{index} {model}>\n"))
+        .collect();
     let error = parse_error(&text);
-    assert!(error.message.contains("content model of e4 is too large"), "{}", error.message);
+    assert!(
+        error.message.contains("content model of e4 is too large"),
+        "{}",
+        error.message
+    );
 }
 
 proptest::proptest! {
@@ -235,7 +420,10 @@ proptest::proptest! {
 fn bundled_dtds_parse_by_either_name() {
     for name in BUNDLED {
         assert!(Dtd::bundled(name).is_some(), "{name} parses");
-        assert!(Dtd::bundled(&format!("{name}.dtd")).is_some(), "{name}.dtd parses");
+        assert!(
+            Dtd::bundled(&format!("{name}.dtd")).is_some(),
+            "{name}.dtd parses"
+        );
         assert_eq!(bundled_text(name), bundled_text(&format!("{name}.dtd")));
         assert!(bundled_text(name).is_some_and(|text| text.contains("<!ELEMENT")));
     }
@@ -247,21 +435,42 @@ fn bundled_dtds_parse_by_either_name() {
 fn bundled_root_names() {
     let roots = |name| Dtd::bundled(name).map(|dtd| dtd.root_names());
     assert_eq!(roots("ip_map_list"), Some(vec!["IP_MAP_LIST"]));
-    assert_eq!(roots("ip_map_list_output"), Some(vec!["IP_MAP_LIST_OUTPUT"]));
+    assert_eq!(
+        roots("ip_map_list_output"),
+        Some(vec!["IP_MAP_LIST_OUTPUT"])
+    );
     assert_eq!(roots("simple_return"), Some(vec!["SIMPLE_RETURN"]));
 }
 
 #[test]
 fn bundled_content_models() {
     let upload = Dtd::bundled("ip_map_list").expect("bundled");
-    assert_eq!(upload.content_model("IP_MAP").as_deref(), Some("(ID?, V4, V6)"));
-    assert_eq!(upload.content_model("IP_MAP_LIST").as_deref(), Some("(IP_MAP+)"));
+    assert_eq!(
+        upload.content_model("IP_MAP").as_deref(),
+        Some("(ID?, V4, V6)")
+    );
+    assert_eq!(
+        upload.content_model("IP_MAP_LIST").as_deref(),
+        Some("(IP_MAP+)")
+    );
     let output = Dtd::bundled("ip_map_list_output").expect("bundled");
-    assert_eq!(output.content_model("IP_MAP").as_deref(), Some("(ID, V4, V6)"));
-    assert_eq!(output.content_model("RESPONSE").as_deref(), Some("(DATETIME, IP_MAP_LIST?, WARNING?)"));
-    assert_eq!(output.content_model("WARNING").as_deref(), Some("(CODE?, TEXT, URL?)"));
+    assert_eq!(
+        output.content_model("IP_MAP").as_deref(),
+        Some("(ID, V4, V6)")
+    );
+    assert_eq!(
+        output.content_model("RESPONSE").as_deref(),
+        Some("(DATETIME, IP_MAP_LIST?, WARNING?)")
+    );
+    assert_eq!(
+        output.content_model("WARNING").as_deref(),
+        Some("(CODE?, TEXT, URL?)")
+    );
     let simple = Dtd::bundled("simple_return").expect("bundled");
-    assert_eq!(simple.content_model("ITEM").as_deref(), Some("(KEY, VALUE*)"));
+    assert_eq!(
+        simple.content_model("ITEM").as_deref(),
+        Some("(KEY, VALUE*)")
+    );
     assert_eq!(simple.content_model("TEXT").as_deref(), Some("(#PCDATA)"));
 }
 
@@ -288,7 +497,10 @@ fn c19_help_names_the_fix() {
     let xml = include_str!("../../tests/fixtures/cases/C19.xml");
     let document = roxmltree::Document::parse(xml).expect("well formed");
     let found = dtd.validate_tree(document.root_element());
-    let helps: Vec<&str> = found.iter().map(|violation| violation.help.as_deref().unwrap_or("")).collect();
+    let helps: Vec<&str> = found
+        .iter()
+        .map(|violation| violation.help.as_deref().unwrap_or(""))
+        .collect();
     assert_eq!(
         helps,
         [
@@ -298,7 +510,10 @@ fn c19_help_names_the_fix() {
             "IP_MAP allows only (ID?, V4, V6); remove the HOSTNAME element",
         ]
     );
-    let ranges: Vec<&str> = found.iter().map(|violation| &xml[violation.range.clone()]).collect();
+    let ranges: Vec<&str> = found
+        .iter()
+        .map(|violation| &xml[violation.range.clone()])
+        .collect();
     assert_eq!(ranges, ["<V6>", "<V6>", "<IP_MAP>", "<HOSTNAME>"]);
 }
 
@@ -308,7 +523,10 @@ fn empty_list_needs_one_record() {
     let expected = ["1:1 IP_MAP_LIST: at least one IP_MAP required; expected (IP_MAP+), found ()"];
     assert_eq!(violations(dtd, "<IP_MAP_LIST></IP_MAP_LIST>"), expected);
     assert_eq!(violations(dtd, "<IP_MAP_LIST/>"), expected);
-    assert_eq!(violations(dtd, "<IP_MAP_LIST>\n <!-- none -->\n</IP_MAP_LIST>"), expected);
+    assert_eq!(
+        violations(dtd, "<IP_MAP_LIST>\n <!-- none -->\n</IP_MAP_LIST>"),
+        expected
+    );
 }
 
 #[test]
@@ -352,18 +570,30 @@ fn undeclared_elements_reported_once() {
             "1:14 unknown element z: the DTD does not declare it",
         ]
     );
-    assert_eq!(violations(&dtd, "<q/>"), ["1:1 unknown element q: the DTD does not declare it"]);
+    assert_eq!(
+        violations(&dtd, "<q/>"),
+        ["1:1 unknown element q: the DTD does not declare it"]
+    );
 }
 
 #[test]
 fn text_in_element_content() {
     let dtd = Dtd::bundled("ip_map_list").expect("bundled");
     assert_eq!(
-        violations(dtd, "<IP_MAP_LIST>\n  oops <IP_MAP><V4>0.0.0.1</V4><V6>::2</V6></IP_MAP></IP_MAP_LIST>"),
+        violations(
+            dtd,
+            "<IP_MAP_LIST>\n  oops <IP_MAP><V4>0.0.0.1</V4><V6>::2</V6></IP_MAP></IP_MAP_LIST>"
+        ),
         ["2:3 IP_MAP_LIST: text is not allowed; expected (IP_MAP+), found (#PCDATA, IP_MAP)"]
     );
-    assert!(is_valid(dtd, "<IP_MAP_LIST>&#32;\r\n\t<IP_MAP><V4/><V6/></IP_MAP> </IP_MAP_LIST>"));
-    assert!(!is_valid(dtd, "<IP_MAP_LIST>&#160;<IP_MAP><V4/><V6/></IP_MAP></IP_MAP_LIST>"));
+    assert!(is_valid(
+        dtd,
+        "<IP_MAP_LIST>&#32;\r\n\t<IP_MAP><V4/><V6/></IP_MAP> </IP_MAP_LIST>"
+    ));
+    assert!(!is_valid(
+        dtd,
+        "<IP_MAP_LIST>&#160;<IP_MAP><V4/><V6/></IP_MAP></IP_MAP_LIST>"
+    ));
 }
 
 #[test]
@@ -376,9 +606,15 @@ fn cdata_in_element_content() {
     ] {
         let found = violations(dtd, xml);
         assert_eq!(found.len(), 1, "{xml}: {found:?}");
-        assert!(found[0].contains("IP_MAP_LIST: CDATA section is not allowed"), "{xml}: {found:?}");
+        assert!(
+            found[0].contains("IP_MAP_LIST: CDATA section is not allowed"),
+            "{xml}: {found:?}"
+        );
     }
-    assert!(is_valid(dtd, "<IP_MAP_LIST><IP_MAP><V4><![CDATA[0.0.0.1]]></V4><V6/></IP_MAP></IP_MAP_LIST>"));
+    assert!(is_valid(
+        dtd,
+        "<IP_MAP_LIST><IP_MAP><V4><![CDATA[0.0.0.1]]></V4><V6/></IP_MAP></IP_MAP_LIST>"
+    ));
 }
 
 #[test]
@@ -387,14 +623,23 @@ fn empty_elements_allow_nothing() {
     assert!(is_valid(&dtd, "<r><e/><e></e></r>"));
     for content in [" ", "<!--c-->", "<?p?>", "x", "<e/>"] {
         let xml = format!("<r><e>{content}</e></r>");
-        assert_eq!(violations(&dtd, &xml), ["1:4 e is declared EMPTY but has content"], "{xml}");
+        assert_eq!(
+            violations(&dtd, &xml),
+            ["1:4 e is declared EMPTY but has content"],
+            "{xml}"
+        );
     }
 }
 
 #[test]
 fn pcdata_and_mixed_content() {
-    let dtd = parse("<!ELEMENT r (p, m)><!ELEMENT p (#PCDATA)><!ELEMENT m (#PCDATA | b)*><!ELEMENT b EMPTY>");
-    assert!(is_valid(&dtd, "<r><p>t<!--c--><![CDATA[x]]><?p?></p><m>a<b/>c<b/></m></r>"));
+    let dtd = parse(
+        "<!ELEMENT r (p, m)><!ELEMENT p (#PCDATA)><!ELEMENT m (#PCDATA | b)*><!ELEMENT b EMPTY>",
+    );
+    assert!(is_valid(
+        &dtd,
+        "<r><p>t<!--c--><![CDATA[x]]><?p?></p><m>a<b/>c<b/></m></r>"
+    ));
     assert_eq!(
         violations(&dtd, "<r><p>t<b/></p><m><p/><q/></m></r>"),
         [
@@ -409,7 +654,10 @@ fn pcdata_and_mixed_content() {
 fn any_content_needs_declared_children() {
     let dtd = parse("<!ELEMENT r ANY><!ELEMENT b EMPTY>");
     assert!(is_valid(&dtd, "<r>text<b/><![CDATA[x]]><r><b/></r></r>"));
-    assert_eq!(violations(&dtd, "<r><c/></r>"), ["1:4 unknown element c: the DTD does not declare it"]);
+    assert_eq!(
+        violations(&dtd, "<r><c/></r>"),
+        ["1:4 unknown element c: the DTD does not declare it"]
+    );
 }
 
 #[test]
@@ -452,17 +700,41 @@ fn attribute_violations() {
         <!ATTLIST e q CDATA #REQUIRED t NMTOKEN #FIXED " a " k (x | y) #IMPLIED
                     n NMTOKENS #IMPLIED i ID #IMPLIED ref IDREF #IMPLIED refs IDREFS #IMPLIED>"#,
     );
-    assert!(is_valid(&dtd, r#"<r><e q="" t="a" k="y" n=" a  b " i="e1"/><e q="" ref="e1" refs="e1 e1"/></r>"#));
+    assert!(is_valid(
+        &dtd,
+        r#"<r><e q="" t="a" k="y" n=" a  b " i="e1"/><e q="" ref="e1" refs="e1 e1"/></r>"#
+    ));
     let cases = [
         (r#"<e/>"#, "1:4 e: missing required attribute q"),
         (r#"<e q="" z="1"/>"#, "1:12 e: undeclared attribute z"),
-        (r#"<e q="" xml:lang="en"/>"#, "1:12 e: undeclared attribute xml:lang"),
-        (r#"<e q="" t="b"/>"#, "1:12 e: attribute t is #FIXED to \"a\" but has \"b\""),
-        (r#"<e q="" k="z"/>"#, "1:12 e: value \"z\" of attribute k is not one of (x | y)"),
-        (r#"<e q="" k=" x"/>"#, "1:12 e: value \" x\" of attribute k is not one of (x | y)"),
-        (r#"<e q="" n=""/>"#, "1:12 e: value \"\" of attribute n is not a valid NMTOKENS"),
-        (r#"<e q="" i="1x"/>"#, "1:12 e: value \"1x\" of attribute i is not a valid ID"),
-        (r#"<e q="" ref="nowhere"/>"#, "1:12 IDREF \"nowhere\" does not match any ID in the document"),
+        (
+            r#"<e q="" xml:lang="en"/>"#,
+            "1:12 e: undeclared attribute xml:lang",
+        ),
+        (
+            r#"<e q="" t="b"/>"#,
+            "1:12 e: attribute t is #FIXED to \"a\" but has \"b\"",
+        ),
+        (
+            r#"<e q="" k="z"/>"#,
+            "1:12 e: value \"z\" of attribute k is not one of (x | y)",
+        ),
+        (
+            r#"<e q="" k=" x"/>"#,
+            "1:12 e: value \" x\" of attribute k is not one of (x | y)",
+        ),
+        (
+            r#"<e q="" n=""/>"#,
+            "1:12 e: value \"\" of attribute n is not a valid NMTOKENS",
+        ),
+        (
+            r#"<e q="" i="1x"/>"#,
+            "1:12 e: value \"1x\" of attribute i is not a valid ID",
+        ),
+        (
+            r#"<e q="" ref="nowhere"/>"#,
+            "1:12 IDREF \"nowhere\" does not match any ID in the document",
+        ),
     ];
     for (element, expected) in cases {
         let xml = format!("<r>{element}</r>");
@@ -503,16 +775,28 @@ fn matcher_streams_children() {
     assert_eq!(record.feed_element("V4"), Ok(()));
     assert_eq!(record.feed_element("V6"), Ok(()));
     let error = record.feed_element("V6").expect_err("second V6");
-    assert_eq!(error.message, "IP_MAP: unexpected repeated V6; expected (ID?, V4, V6)");
+    assert_eq!(
+        error.message,
+        "IP_MAP: unexpected repeated V6; expected (ID?, V4, V6)"
+    );
     let error = record.feed_element("HOSTNAME").expect_err("unknown");
-    assert_eq!(error.message, "IP_MAP: unknown element HOSTNAME; expected (ID?, V4, V6)");
+    assert_eq!(
+        error.message,
+        "IP_MAP: unknown element HOSTNAME; expected (ID?, V4, V6)"
+    );
     let error = record.feed_text().expect_err("text");
-    assert_eq!(error.message, "IP_MAP: text is not allowed; expected (ID?, V4, V6)");
+    assert_eq!(
+        error.message,
+        "IP_MAP: text is not allowed; expected (ID?, V4, V6)"
+    );
     assert_eq!(record.finish(), Ok(()));
 
     let empty = dtd.content_matcher("IP_MAP_LIST").expect("declared");
     let error = empty.finish().expect_err("empty list");
-    assert_eq!(error.message, "IP_MAP_LIST: at least one IP_MAP required; expected (IP_MAP+)");
+    assert_eq!(
+        error.message,
+        "IP_MAP_LIST: at least one IP_MAP required; expected (IP_MAP+)"
+    );
 
     let mut leaf = dtd.content_matcher("V4").expect("declared");
     assert_eq!(leaf.feed_text(), Ok(()));
@@ -526,7 +810,10 @@ fn matcher_streams_children() {
 fn matcher_handles_empty_and_any() {
     let dtd = parse("<!ELEMENT e EMPTY><!ELEMENT a ANY>");
     let mut empty = dtd.content_matcher("e").expect("declared");
-    assert_eq!(empty.feed_text().map_err(|error| error.message), Err("e is declared EMPTY but has content".to_owned()));
+    assert_eq!(
+        empty.feed_text().map_err(|error| error.message),
+        Err("e is declared EMPTY but has content".to_owned())
+    );
     assert!(empty.feed_element("a").is_err());
     assert_eq!(empty.finish(), Ok(()));
     let mut any = dtd.content_matcher("a").expect("declared");
@@ -541,4 +828,67 @@ fn validate_from_document_root() {
     let xml = "<?xml version='1.0'?>\n<!-- c -->\n<SIMPLE_RETURN><RESPONSE><DATETIME/><TEXT/></RESPONSE></SIMPLE_RETURN>";
     let document = roxmltree::Document::parse(xml).expect("well formed");
     assert!(dtd.validate_tree(document.root()).is_empty());
+}
+
+/// Builds a small random document from element names, text, CDATA and comments.
+fn random_document(parts: &[(u8, u8)]) -> String {
+    const NAMES: [&str; 5] = ["a", "b", "c", "q:a", "zz"];
+    let mut text = String::from("<r xmlns:q='urn:q'>");
+    let mut open: Vec<&str> = Vec::new();
+    for &(kind, pick) in parts {
+        let name = NAMES[usize::from(pick) % NAMES.len()];
+        match kind % 6 {
+            0 => {
+                text.push_str(&format!("<{name}>"));
+                open.push(name);
+            }
+            1 => {
+                if let Some(name) = open.pop() {
+                    text.push_str(&format!("</{name}>"));
+                }
+            }
+            2 => text.push_str(&format!("<{name} k='v'/>")),
+            3 => text.push_str(" x "),
+            4 => text.push_str("<![CDATA[ ]]>"),
+            _ => text.push_str("<!-- c -->\n"),
+        }
+    }
+    while let Some(name) = open.pop() {
+        text.push_str(&format!("</{name}>"));
+    }
+    text.push_str("</r>");
+    text
+}
+
+proptest::proptest! {
+    #[test]
+    fn validate_never_panics(
+        models in proptest::collection::vec(
+            proptest::sample::select(&[
+                "EMPTY", "ANY", "(#PCDATA)", "(#PCDATA | a | q:a)*", "(a, b?)", "(a | b | c)*", "((a, b)+ | c)",
+                "(b*, a, c?)", "(a+)",
+            ][..]),
+            5,
+        ),
+        attributes in proptest::sample::select(&[
+            "", "<!ATTLIST a k CDATA #REQUIRED>", "<!ATTLIST b k (v | w) 'w'>", "<!ATTLIST c k ID #IMPLIED>",
+            "<!ATTLIST r xmlns:q CDATA #FIXED 'urn:q'>",
+        ][..]),
+        parts in proptest::collection::vec((proptest::prelude::any::<u8>(), proptest::prelude::any::<u8>()), 0..40),
+    ) {
+        let names = ["r", "a", "b", "c", "q:a"];
+        let mut dtd_text: String = names
+            .iter()
+            .zip(&models)
+            .map(|(name, model)| format!("<!ELEMENT {name} {model}>\n"))
+            .collect();
+        dtd_text.push_str(attributes);
+        let dtd = Dtd::parse(&dtd_text).map_err(|error| proptest::test_runner::TestCaseError::fail(error.to_string()))?;
+        let xml = random_document(&parts);
+        let document = roxmltree::Document::parse(&xml).map_err(|error| proptest::test_runner::TestCaseError::fail(error.to_string()))?;
+        for violation in dtd.validate_tree(document.root_element()) {
+            proptest::prop_assert!(violation.range.start <= violation.range.end && violation.range.end <= xml.len());
+            proptest::prop_assert!(xml.is_char_boundary(violation.range.start));
+        }
+    }
 }
