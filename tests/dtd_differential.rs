@@ -506,3 +506,110 @@ fn unmutated_documents_are_valid_for_xmllint() {
         }
     }
 }
+
+/// A DTD with every construct the bundled DTDs lack: attributes of each
+/// type, EMPTY, ANY and mixed content.
+const CONSTRUCTS_DTD: &str = r#"<!ELEMENT r (e*, c?, m?, p?, any?)>
+<!ELEMENT e EMPTY>
+<!ELEMENT c (e | (p, e))>
+<!ELEMENT m (#PCDATA | e)*>
+<!ELEMENT p (#PCDATA)>
+<!ELEMENT any ANY>
+<!ATTLIST e q CDATA #IMPLIED t NMTOKEN #FIXED " a " k (x | y) "x" ns NMTOKENS #IMPLIED>
+<!ATTLIST e i ID #IMPLIED ref IDREF #IMPLIED refs IDREFS #IMPLIED>
+<!ATTLIST r need CDATA #REQUIRED>
+"#;
+
+/// Documents for [`CONSTRUCTS_DTD`], each inside `<r need="">`.
+const CONSTRUCTS_CASES: &[&str] = &[
+    "",
+    "<e/><e></e>",
+    "<e> </e>",
+    "<e><!--c--></e>",
+    "<e><?p?></e>",
+    "<c><e/></c>",
+    "<c><p>t</p><e/></c>",
+    "<c><p/></c>",
+    "<c><e/><e/></c>",
+    "<m>a<e/>b<![CDATA[c]]><e/></m>",
+    "<m><p/></m>",
+    "<p>t<!--c--><?p?><![CDATA[x]]></p>",
+    "<p><e/></p>",
+    "<any>t<e/><p/><r need=''/></any>",
+    "<any><undeclared/></any>",
+    "<e/><c><e/></c><m/><p/><any/>",
+    "<c><e/></c><e/>",
+    "<e q='anything at all'/>",
+    "<e t='a'/>",
+    "<e t=' a'/>",
+    "<e t='b'/>",
+    "<e k='y'/>",
+    "<e k='z'/>",
+    "<e k=' x'/>",
+    "<e ns='a b'/>",
+    "<e ns=' a  b '/>",
+    "<e ns=''/>",
+    "<e ns='a&#9;b'/>",
+    "<e i='x'/><e ref='x'/>",
+    "<e i='x'/><e i='x'/>",
+    "<e ref='nowhere'/>",
+    "<e i='a1'/><e i='a2' refs='a1 a2'/>",
+    "<e i='a1'/><e refs='a1 a3'/>",
+    "<e i='1x'/>",
+    "<e i='a:b'/>",
+    "<e z='1'/>",
+    "<e xml:lang='en'/>",
+    "<e xmlns:q='urn:q'/>",
+    "<q:e xmlns:q='urn:q'/>",
+    " text ",
+    "&#160;",
+    "<![CDATA[]]>",
+];
+
+#[test]
+fn constructs_match_xmllint() {
+    if !xmllint_available() {
+        return;
+    }
+    let setup = Setup::new();
+    let dtd_path = setup.path("constructs.dtd");
+    std::fs::write(&dtd_path, CONSTRUCTS_DTD).expect("write DTD");
+    let dtd = Dtd::parse(CONSTRUCTS_DTD).expect("test DTD parses");
+
+    let mut disagreements = Vec::new();
+    for (index, content) in CONSTRUCTS_CASES.iter().enumerate() {
+        let text = format!("<r need=''>{content}</r>\n");
+        let document_path = setup.path(&format!("construct-{index}.xml"));
+        std::fs::write(&document_path, &text).expect("write document");
+        let (xmllint_valid, messages) = xmllint_verdict(&dtd_path, &document_path);
+
+        let document = roxmltree::Document::parse(&text).expect("test XML is well formed");
+        let violations = dtd.validate_tree(document.root_element());
+        if violations.is_empty() != xmllint_valid {
+            let ours: Vec<&str> = violations
+                .iter()
+                .map(|violation| violation.message.as_str())
+                .collect();
+            disagreements.push(format!(
+                "{text}  xmllint: {}  v6map: {ours:?}",
+                messages.trim()
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "verdicts differ:\n{}",
+        disagreements.join("\n")
+    );
+
+    // The root itself lacks the #REQUIRED attribute.
+    let document_path = setup.path("missing-required.xml");
+    std::fs::write(&document_path, "<r/>").expect("write document");
+    let (xmllint_valid, _) = xmllint_verdict(&dtd_path, &document_path);
+    let document = roxmltree::Document::parse("<r/>").expect("well formed");
+    assert_eq!(
+        dtd.validate_tree(document.root_element()).is_empty(),
+        xmllint_valid,
+        "<r/> lacks need"
+    );
+}

@@ -784,6 +784,13 @@ fn matcher_streams_children() {
         error.message,
         "IP_MAP: unknown element HOSTNAME; expected (ID?, V4, V6)"
     );
+    let error = record
+        .feed_element("IP_MAP")
+        .expect_err("declared, not allowed");
+    assert_eq!(
+        error.message,
+        "IP_MAP: IP_MAP is not allowed here; expected (ID?, V4, V6)"
+    );
     let error = record.feed_text().expect_err("text");
     assert_eq!(
         error.message,

@@ -48,6 +48,7 @@ impl std::error::Error for MatchError {}
 /// children for which [`Dtd::is_declared`] is false.
 #[derive(Debug)]
 pub struct ContentMatcher<'d> {
+    dtd: &'d Dtd,
     element: &'d ElementDecl,
     state: u32,
     /// Alphabet symbols (the first 64) that matched at least once.
@@ -96,8 +97,9 @@ enum Problem<'d> {
 }
 
 impl<'d> ContentMatcher<'d> {
-    fn new(element: &'d ElementDecl) -> ContentMatcher<'d> {
+    fn new(dtd: &'d Dtd, element: &'d ElementDecl) -> ContentMatcher<'d> {
         ContentMatcher {
+            dtd,
             element,
             state: super::automaton::START,
             seen: 0,
@@ -143,7 +145,7 @@ impl<'d> ContentMatcher<'d> {
                 } else {
                     Err(Problem::NotInMixed {
                         child: name,
-                        declared: false,
+                        declared: self.dtd.is_declared(name),
                     })
                 }
             }
@@ -165,7 +167,7 @@ impl<'d> ContentMatcher<'d> {
                     self.after_unknown = true;
                     return Err(Problem::NotInModel {
                         child: name,
-                        declared: false,
+                        declared: self.dtd.is_declared(name),
                     });
                 };
                 if symbol < 64 {
@@ -309,7 +311,8 @@ impl<'d> ContentMatcher<'d> {
 impl Dtd {
     /// Starts a streaming check of the children of a declared `element`.
     pub fn content_matcher(&self, element: &str) -> Option<ContentMatcher<'_>> {
-        self.element(element).map(ContentMatcher::new)
+        self.element(element)
+            .map(|element| ContentMatcher::new(self, element))
     }
 
     /// Validates `node` and all its descendants. Returns every violation in
@@ -574,21 +577,15 @@ fn validate_content(
                 push(
                     out,
                     start_tag_range(input, node),
-                    ContentMatcher::new(element).error(problem, None),
+                    ContentMatcher::new(dtd, element).error(problem, None),
                 );
             }
         }
         ContentSpec::Mixed(_) => {
-            let mut matcher = ContentMatcher::new(element);
+            let mut matcher = ContentMatcher::new(dtd, element);
             for child in node.children().filter(|child| child.is_element()) {
                 let name = qualified_name(input, child);
-                if let Err(Problem::NotInMixed { child: name, .. }) =
-                    matcher.step_element(name, None)
-                {
-                    let problem = Problem::NotInMixed {
-                        child: name,
-                        declared: dtd.is_declared(name),
-                    };
+                if let Err(problem) = matcher.step_element(name, None) {
                     push(
                         out,
                         start_tag_range(input, child),
@@ -608,7 +605,7 @@ fn validate_children(
     dtd: &Dtd,
     out: &mut Vec<Violation>,
 ) {
-    let mut matcher = ContentMatcher::new(element);
+    let mut matcher = ContentMatcher::new(dtd, element);
     // Built on the first violation only, once per element, so an element
     // with a million children and many violations stays linear.
     let mut found: Option<String> = None;
@@ -625,10 +622,6 @@ fn validate_children(
                     continue;
                 };
                 let problem = match problem {
-                    Problem::NotInModel { child, .. } => Problem::NotInModel {
-                        child,
-                        declared: dtd.is_declared(child),
-                    },
                     Problem::Repeated {
                         child: repeated, ..
                     } => {
