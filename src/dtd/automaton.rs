@@ -105,6 +105,8 @@ pub struct Automaton {
 pub enum CompileError {
     /// The model has more than [`MAX_POSITIONS`] name occurrences.
     TooManyPositions,
+    /// The DTD's content models together exceed the caller's transition budget.
+    TooManyTransitions,
     /// The named element can match two different positions from one state.
     NotDeterministic(Box<str>),
 }
@@ -152,7 +154,7 @@ impl Automaton {
             offsets.push(u32::try_from(targets.len()).unwrap_or(u32::MAX));
             for position in iter_bits(set) {
                 if *budget == 0 {
-                    return Err(CompileError::TooManyPositions);
+                    return Err(CompileError::TooManyTransitions);
                 }
                 *budget -= 1;
                 let symbol = symbols

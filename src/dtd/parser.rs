@@ -288,6 +288,14 @@ impl<'a> Parser<'a> {
                             ),
                         ))
                     }
+                    Err(CompileError::TooManyTransitions) => {
+                        return Err(self.error_at(
+                            content_start,
+                            format!(
+                                "content model of {name} is too large: the content models of this DTD together have more than {MAX_TRANSITIONS} transitions"
+                            ),
+                        ))
+                    }
                     Err(CompileError::NotDeterministic(child)) => {
                         return Err(self.error_at(
                             content_start,
