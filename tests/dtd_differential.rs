@@ -427,7 +427,7 @@ fn check_case(
         next: 0,
     };
     let mut root = valid_document(&mut tape, name);
-    let what = mutate(&mut tape, &mut root, mutation);
+    let mutation_name = mutate(&mut tape, &mut root, mutation);
     let mut text = String::new();
     root.write(&mut text);
     text.push('\n');
@@ -452,7 +452,7 @@ fn check_case(
         xmllint_valid,
         "verdicts differ for {} after mutation \"{}\"\ndocument:\n{}\nxmllint:\n{}\nv6map: {:?}",
         name,
-        what,
+        mutation_name,
         text,
         messages,
         ours

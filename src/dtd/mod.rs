@@ -162,7 +162,7 @@ pub struct DtdError {
     pub line: usize,
     /// 1-based column of `offset`, counted in characters.
     pub column: usize,
-    /// What is wrong, naming the declaration.
+    /// The problem, naming the declaration.
     pub message: String,
 }
 
@@ -202,7 +202,7 @@ pub struct Violation {
     /// Byte range in the text roxmltree parsed: the offending element's start
     /// tag, child, attribute or text.
     pub range: Range<usize>,
-    /// What is wrong, naming the element, its content model and what was found.
+    /// The problem, naming the element, its content model and the children found.
     pub message: String,
     /// How to fix it, when there is more to say than the message.
     pub help: Option<String>,

@@ -158,8 +158,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expected(&self, what: &str) -> DtdError {
-        self.error(format!("expected {what}, found {}", self.found()))
+    fn expected(&self, expectation: &str) -> DtdError {
+        self.error(format!("expected {expectation}, found {}", self.found()))
     }
 
     fn require_space(&mut self, context: &str) -> Result<(), DtdError> {
@@ -221,7 +221,7 @@ impl<'a> Parser<'a> {
         self.error_at(start, message)
     }
 
-    fn name(&mut self, what: &str) -> Result<Box<str>, DtdError> {
+    fn name(&mut self, expectation: &str) -> Result<Box<str>, DtdError> {
         let rest = self.rest();
         let mut chars = rest.char_indices();
         match chars.next() {
@@ -229,7 +229,7 @@ impl<'a> Parser<'a> {
             Some((_, '%')) => {
                 return Err(self.error("parameter-entity references are not supported"))
             }
-            _ => return Err(self.expected(what)),
+            _ => return Err(self.expected(expectation)),
         }
         let end = chars
             .find(|&(_, c)| !is_name_char(c))
@@ -238,14 +238,14 @@ impl<'a> Parser<'a> {
         Ok(rest[..end].into())
     }
 
-    fn nmtoken(&mut self, what: &str) -> Result<Box<str>, DtdError> {
+    fn nmtoken(&mut self, expectation: &str) -> Result<Box<str>, DtdError> {
         let rest = self.rest();
         let end = rest
             .char_indices()
             .find(|&(_, c)| !is_name_char(c))
             .map_or(rest.len(), |(index, _)| index);
         if end == 0 {
-            return Err(self.expected(what));
+            return Err(self.expected(expectation));
         }
         self.pos += end;
         Ok(rest[..end].into())

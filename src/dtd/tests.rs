@@ -798,6 +798,15 @@ fn matcher_streams_children() {
     );
     assert_eq!(record.finish(), Ok(()));
 
+    let mut cdata = dtd.content_matcher("IP_MAP_LIST").expect("declared");
+    let error = cdata.feed_cdata().expect_err("CDATA in element content");
+    assert_eq!(
+        error.message,
+        "IP_MAP_LIST: CDATA section is not allowed; expected (IP_MAP+)"
+    );
+    let mut leaf_cdata = dtd.content_matcher("V6").expect("declared");
+    assert_eq!(leaf_cdata.feed_cdata(), Ok(()));
+
     let empty = dtd.content_matcher("IP_MAP_LIST").expect("declared");
     let error = empty.finish().expect_err("empty list");
     assert_eq!(

@@ -42,6 +42,9 @@ impl std::error::Error for MatchError {}
 /// is skipped and matching goes on, so later children are still checked.
 /// Feeding does not allocate unless it reports an error.
 ///
+/// White space and comments are not fed, so the matcher cannot report them
+/// inside an `EMPTY` element; [`Dtd::validate_tree`] does.
+///
 /// The matcher checks only the parent's content model. The caller validates
 /// each child subtree on its own, for example with [`Dtd::validate_tree`];
 /// that reports an undeclared child a second time, so a caller may skip
@@ -119,6 +122,17 @@ impl<'d> ContentMatcher<'d> {
     pub fn feed_text(&mut self) -> Result<(), MatchError> {
         self.step_text()
             .map_err(|problem| self.error(problem, None))
+    }
+
+    /// Feeds a CDATA section, which libxml2 rejects in element content even
+    /// when it is empty or holds only white space.
+    pub fn feed_cdata(&mut self) -> Result<(), MatchError> {
+        let result = match &self.element.content {
+            ContentSpec::Any | ContentSpec::Mixed(_) => Ok(()),
+            ContentSpec::Empty => Err(Problem::EmptyHasContent),
+            ContentSpec::Children(..) => Err(Problem::Cdata),
+        };
+        result.map_err(|problem| self.error(problem, None))
     }
 
     /// Ends the content: reports required children that never came.
