@@ -1,0 +1,105 @@
+//! The functions each fuzz target runs on one input. `tests/fuzz_corpus.rs`
+//! includes this file too, so plain `cargo test` replays the committed corpus
+//! through exactly the code the fuzzers exercised.
+//!
+//! Every function takes raw bytes. A target that needs text skips input that
+//! is not UTF-8, as libFuzzer's `&str` targets do.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use v6map::address;
+use v6map::diagnostic::Diagnostic;
+use v6map::dtd::Dtd;
+use v6map::render::{self, OutputFormat, RenderOptions};
+use v6map::source::SourceFile;
+
+/// Runs the address parsers, the range check and the classifier.
+pub fn address(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (trimmed, offset) = address::trim_ascii_whitespace(text);
+    assert!(offset + trimmed.len() <= text.len());
+    for character in text.chars().take(8) {
+        let _ = address::character_name(character);
+    }
+    if let Ok(v4) = address::parse_v4(text) {
+        let _ = address::check_v4_range(v4);
+    }
+    if let Ok(v6) = address::parse_v6(text) {
+        let _ = address::classify_v6(v6);
+    }
+    if !trimmed.is_empty() {
+        let _ = address::parse_v4(trimmed);
+        let _ = address::parse_v6(trimmed);
+    }
+}
+
+/// Parses a DTD. When the input contains a NUL byte, the text after it is an
+/// XML document validated against the DTD before it.
+pub fn dtd_parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (dtd_text, document) = match text.split_once('\0') {
+        Some((dtd_text, document)) => (dtd_text, Some(document)),
+        None => (text, None),
+    };
+    let dtd = match Dtd::parse(dtd_text) {
+        Ok(dtd) => dtd,
+        Err(error) => {
+            assert!(error.offset <= dtd_text.len());
+            let _ = error.to_string();
+            return;
+        }
+    };
+    let names: Vec<String> = dtd.element_names().map(str::to_string).collect();
+    for name in &names {
+        let _ = dtd.content_model(name);
+        assert!(dtd.is_declared(name));
+    }
+    let _ = dtd.root_names();
+    let Some(document) = document else {
+        return;
+    };
+    if let Ok(tree) = roxmltree::Document::parse(document) {
+        for violation in dtd.validate_tree(tree.root_element()) {
+            assert!(violation.range.start <= violation.range.end);
+            assert!(violation.range.end <= document.len());
+        }
+    }
+}
+
+/// Renders `diagnostics` in every format to memory, as the binary would print
+/// them, and checks that every location lies inside its file.
+pub fn render_all(diagnostics: &[Diagnostic], sources: &[Arc<SourceFile>]) {
+    for diagnostic in diagnostics {
+        if let Some(location) = &diagnostic.location {
+            if let Some(source) = sources.iter().find(|s| s.name() == &location.file) {
+                assert!(
+                    location.offset <= source.text().len(),
+                    "offset {} past the end of {} bytes: {diagnostic:?}",
+                    location.offset,
+                    source.text().len()
+                );
+            }
+        }
+    }
+    let options = RenderOptions {
+        color: false,
+        width: Some(80),
+        max_shown: Some(20),
+    };
+    for format in [
+        OutputFormat::Human,
+        OutputFormat::Json,
+        OutputFormat::Github,
+        OutputFormat::Sarif,
+    ] {
+        let mut out = Vec::new();
+        render::render(format, diagnostics, sources, &mut out, &options)
+            .expect("rendering to memory cannot fail");
+    }
+}
