@@ -19,6 +19,10 @@ use crate::source::SourceFile;
 /// The delimiters that detection chooses from, in order of preference on a tie.
 const CANDIDATE_DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
+/// The length of the shortest valid row with its line end, `0.0.0.1,2::\n`,
+/// which bounds the number of records a file can hold.
+const MIN_ROW_LENGTH: usize = 12;
+
 /// Where the delimiter in use came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DelimiterSource {
@@ -51,6 +55,38 @@ struct RowExtent {
     end: usize,
     /// Offset of the opening quote of a field that is never closed.
     unclosed_quote: Option<usize>,
+    /// True for a record without quotes, whose field spans follow from the
+    /// field lengths; the span list is then left empty.
+    plain: bool,
+}
+
+/// One record and the place of its fields in the file.
+struct Row<'r> {
+    record: &'r ByteRecord,
+    /// The field spans of a record that is not plain.
+    spans: &'r [FieldSpan],
+    /// Offset of the record's first byte.
+    start: usize,
+    extent: RowExtent,
+}
+
+impl Row<'_> {
+    /// Returns the span of field `index`.
+    fn span(&self, index: usize) -> Option<FieldSpan> {
+        if !self.extent.plain {
+            return self.spans.get(index).copied();
+        }
+        // Without quotes, field `index` starts after the earlier fields and
+        // one delimiter after each of them.
+        let range = self.record.range(index)?;
+        let offset = self.start + range.start + index;
+        Some(FieldSpan {
+            raw_start: offset,
+            offset,
+            length: range.len(),
+            verbatim: true,
+        })
+    }
 }
 
 /// Reads a CSV inventory. Every bad row becomes a diagnostic; valid rows become records.
@@ -121,6 +157,7 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
         columns,
     };
 
+    let mut reserved = false;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -141,7 +178,20 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
         }
         let row_start = skip_line_ends(bytes, header_start + record_offset(&record));
         let extent = locate_fields(bytes, row_start, delimiter, &record, &mut spans);
-        rows.read_row(&record, &spans, row_start, extent, inventory);
+        if !reserved {
+            // Growing the record list by doubling would copy it about twice;
+            // the first row's length gives a good estimate of the row count.
+            reserved = true;
+            let row_length = (extent.end - row_start + 1).max(MIN_ROW_LENGTH);
+            inventory.records.reserve((bytes.len() - row_start) / row_length + 1);
+        }
+        let row = Row {
+            record: &record,
+            spans: &spans,
+            start: row_start,
+            extent,
+        };
+        rows.read_row(&row, inventory);
     }
 }
 
@@ -171,11 +221,11 @@ fn resolve_columns(
     options: &InventoryOptions,
     inventory: &mut Inventory,
 ) -> Option<Columns> {
-    let header_location = file.location(header.offset, header.raw.len());
+    // The location is computed only on failure, because the first location
+    // builds the file's line index.
     let mut fail = |message: String, help: String| {
-        inventory
-            .diagnostics
-            .push(Diagnostic::new(Rule::InventoryFormat, message).with_help(help).at(header_location.clone()));
+        let location = file.location(header.offset, header.raw.len());
+        inventory.diagnostics.push(Diagnostic::new(Rule::InventoryFormat, message).with_help(help).at(location));
         None
     };
 
@@ -281,8 +331,9 @@ struct RowReader<'a> {
 }
 
 impl RowReader<'_> {
-    fn read_row(&self, record: &ByteRecord, spans: &[FieldSpan], row_start: usize, extent: RowExtent, inventory: &mut Inventory) {
+    fn read_row(&self, row: &Row, inventory: &mut Inventory) {
         let first_diagnostic = inventory.diagnostics.len();
+        let (record, row_start, extent) = (row.record, row.start, row.extent);
         let raw = self.text.get(row_start..extent.end).unwrap_or_default();
 
         if let Some(quote) = extent.unclosed_quote {
@@ -325,18 +376,18 @@ impl RowReader<'_> {
             return;
         }
         if count > expected {
-            self.check_extra_fields(record, spans, row_start, inventory);
+            self.check_extra_fields(row, inventory);
         }
 
-        let v4 = self.field(record, spans, self.columns.v4).and_then(|(value, span)| {
+        let v4 = self.field(row, self.columns.v4).and_then(|(value, span)| {
             let site = self.site(span, &self.v4_label);
             rules::check_v4(value, &site, &mut inventory.diagnostics).map(|address| (address, value_span(value, span)))
         });
-        let v6 = self.field(record, spans, self.columns.v6).and_then(|(value, span)| {
+        let v6 = self.field(row, self.columns.v6).and_then(|(value, span)| {
             let site = self.site(span, &self.v6_label);
             rules::check_v6(value, &site, &mut inventory.diagnostics).map(|address| (address, value_span(value, span)))
         });
-        let id = self.columns.id.and_then(|column| self.field(record, spans, column)).and_then(|(value, span)| {
+        let id = self.columns.id.and_then(|column| self.field(row, column)).and_then(|(value, span)| {
             let site = self.site(span, &self.id_label);
             let id = rules::check_id(value, &site, &mut inventory.diagnostics).filter(|id| !id.is_empty())?;
             let (_, offset) = trim_ascii_whitespace(value);
@@ -363,12 +414,13 @@ impl RowReader<'_> {
 
     /// Reports fields beyond the header: a warning when they are all empty, an
     /// error for the first one that holds a value.
-    fn check_extra_fields(&self, record: &ByteRecord, spans: &[FieldSpan], row_start: usize, inventory: &mut Inventory) {
+    fn check_extra_fields(&self, row: &Row, inventory: &mut Inventory) {
         let expected = self.header.names.len();
-        let count = record.len();
+        let count = row.record.len();
+        let row_start = row.start;
         let line = self.file.line_column(row_start).0;
         let filled = (expected..count).find_map(|index| {
-            let (value, span) = self.field(record, spans, index)?;
+            let (value, span) = self.field(row, index)?;
             let (trimmed, _) = trim_ascii_whitespace(value);
             (!trimmed.is_empty()).then_some((index, trimmed, span))
         });
@@ -386,7 +438,7 @@ impl RowReader<'_> {
             .at(self.file.location(span.offset, span.length))
             .with_severity(Severity::Error),
             None => {
-                let first_extra = spans.get(expected).map_or(row_start, |span| span.raw_start);
+                let first_extra = row.span(expected).map_or(row_start, |span| span.raw_start);
                 let delimiter_offset = first_extra.saturating_sub(1).max(row_start);
                 let extra = count - expected;
                 Diagnostic::new(
@@ -404,12 +456,12 @@ impl RowReader<'_> {
     }
 
     /// Returns a field's text and span.
-    fn field<'r>(&'r self, record: &'r ByteRecord, spans: &[FieldSpan], index: usize) -> Option<(&'r str, FieldSpan)> {
-        let span = *spans.get(index)?;
+    fn field<'r>(&'r self, row: &Row<'r>, index: usize) -> Option<(&'r str, FieldSpan)> {
+        let span = row.span(index)?;
         let value = if span.verbatim {
             self.text.get(span.offset..span.offset + span.length)?
         } else {
-            std::str::from_utf8(record.get(index)?).ok()?
+            std::str::from_utf8(row.record.get(index)?).ok()?
         };
         Some((value, span))
     }
@@ -452,7 +504,7 @@ fn skip_line_ends(bytes: &[u8], mut offset: usize) -> usize {
 
 /// Returns true for a record whose fields are all empty or spaces and tabs.
 fn is_blank(record: &ByteRecord) -> bool {
-    record.iter().all(|field| field.iter().all(|&b| b == b' ' || b == b'\t'))
+    record.as_slice().iter().all(|&b| b == b' ' || b == b'\t')
 }
 
 /// Recognizes Excel's `sep=X` first line. Returns the delimiter and the offset
@@ -532,19 +584,10 @@ fn locate_fields(bytes: &[u8], start: usize, delimiter: u8, record: &ByteRecord,
     if let Some(raw) = bytes.get(start..unquoted_end) {
         let ends_row = matches!(bytes.get(unquoted_end), None | Some(b'\r' | b'\n'));
         if ends_row && !raw.contains(&b'"') {
-            let mut offset = start;
-            for field in record.iter() {
-                spans.push(FieldSpan {
-                    raw_start: offset,
-                    offset,
-                    length: field.len(),
-                    verbatim: true,
-                });
-                offset += field.len() + 1;
-            }
             return RowExtent {
                 end: unquoted_end,
                 unclosed_quote: None,
+                plain: true,
             };
         }
     }
@@ -586,6 +629,7 @@ fn scan_fields(bytes: &[u8], start: usize, delimiter: u8, spans: &mut Vec<FieldS
                         return RowExtent {
                             end: bytes.len(),
                             unclosed_quote: Some(raw_start),
+                            plain: false,
                         };
                     }
                     Some(b'"') if bytes.get(index + 1) == Some(&b'"') => {
@@ -635,6 +679,7 @@ fn scan_fields(bytes: &[u8], start: usize, delimiter: u8, spans: &mut Vec<FieldS
             return RowExtent {
                 end: index,
                 unclosed_quote: None,
+                plain: false,
             };
         }
     }
