@@ -720,3 +720,264 @@ fn delimiter_name(delimiter: u8) -> &'static str {
         _ => "other",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_with(text: &str, options: &InventoryOptions) -> (Arc<SourceFile>, Inventory) {
+        let file = Arc::new(SourceFile::new("t.csv", text.to_string()));
+        let mut inventory = Inventory::default();
+        read_csv(Arc::clone(&file), options, &mut inventory);
+        (file, inventory)
+    }
+
+    fn read(text: &str) -> Inventory {
+        read_with(text, &InventoryOptions::default()).1
+    }
+
+    fn pairs(inventory: &Inventory) -> Vec<(String, String)> {
+        inventory.records.iter().map(|r| (r.v4.to_string(), r.v6.to_string())).collect()
+    }
+
+    fn pair(v4: &str, v6: &str) -> (String, String) {
+        (v4.to_string(), v6.to_string())
+    }
+
+    fn rules(inventory: &Inventory) -> Vec<(u32, Rule)> {
+        inventory.diagnostics.iter().map(|d| (d.location.as_ref().map_or(0, |l| l.line), d.rule)).collect()
+    }
+
+    #[test]
+    fn delimiter_detected_from_header() {
+        assert_eq!(detect_delimiter(b"v4,v6\n1;2;3;4"), b',');
+        assert_eq!(detect_delimiter(b"v4;v6;id"), b';');
+        assert_eq!(detect_delimiter(b"v4\tv6"), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",v6"), b',');
+        assert_eq!(detect_delimiter(b"v4"), b',');
+        assert_eq!(detect_delimiter(b"a;b,c"), b',');
+    }
+
+    #[test]
+    fn semicolon_and_tab_files_read() {
+        let expected = vec![pair("0.0.0.1", "2a01::1")];
+        assert_eq!(pairs(&read("v4;v6\n0.0.0.1;2a01::1\n")), expected);
+        assert_eq!(pairs(&read("v4\tv6\n0.0.0.1\t2a01::1\n")), expected);
+    }
+
+    #[test]
+    fn sep_line_with_tab_skipped() {
+        let inventory = read("SEP=\t\nv4\tv6\n0.0.0.1\t2a01::1\n");
+        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1")]);
+        assert_eq!(inventory.records[0].origin.v4_location().line, 3);
+    }
+
+    #[test]
+    fn forced_delimiter_hint_for_tab() {
+        let options = InventoryOptions {
+            delimiter: Some(b','),
+            ..InventoryOptions::default()
+        };
+        let (_, inventory) = read_with("v4\tv6\n0.0.0.1\t2a01::1\n0.0.0.2\t2a01::2\n", &options);
+        assert_eq!(inventory.diagnostics.len(), 1);
+        assert!(inventory.diagnostics[0].message.contains("file looks tab-delimited; pass --delimiter '\\t'"), "{}", inventory.diagnostics[0].message);
+    }
+
+    #[test]
+    fn header_aliases_matched() {
+        let headers = [
+            "IPv4,IPv6",
+            "v4,v6",
+            " IP V4 ; Ipv6_Address ",
+            "ipv4 address,ipv6 address",
+            "IPV4ADDRESS,ipv6address",
+            "ip-v4,ip_v6",
+            "\u{feff}ipv4,ipv6",
+        ];
+        for header in headers {
+            let inventory = read(&format!("{header}\n0.0.0.1{}2a01::1\n", if header.contains(';') { ';' } else { ',' }));
+            assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1")], "header {header:?}: {:?}", inventory.diagnostics);
+        }
+    }
+
+    #[test]
+    fn column_options_override_aliases() {
+        let options = InventoryOptions {
+            v4_column: Some(" Placeholder ".to_string()),
+            v6_column: Some("HOST address".to_string()),
+            ..InventoryOptions::default()
+        };
+        let (_, inventory) = read_with("note,placeholder,host address,v4\nx,0.0.0.7,2a01::7,junk\n", &options);
+        assert_eq!(pairs(&inventory), vec![pair("0.0.0.7", "2a01::7")]);
+        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+    }
+
+    #[test]
+    fn missing_column_one_error() {
+        let inventory = read("address,host\n0.0.0.1,2a01::1\n0.0.0.2,2a01::2\n");
+        assert!(inventory.records.is_empty());
+        assert_eq!(inventory.diagnostics.len(), 1);
+        let error = &inventory.diagnostics[0];
+        assert_eq!(error.rule, Rule::InventoryFormat);
+        assert!(error.message.contains("no V4 and no V6 column"), "{}", error.message);
+        assert!(error.message.contains("'address', 'host'"), "{}", error.message);
+        assert!(error.message.contains("'ipv4'"), "{}", error.message);
+        assert!(error.help.as_deref().is_some_and(|help| help.contains("--v4-column NAME and --v6-column NAME")), "{:?}", error.help);
+    }
+
+    #[test]
+    fn two_v4_columns_rejected() {
+        let inventory = read("v4,ipv4,v6\n0.0.0.1,0.0.0.2,2a01::1\n");
+        assert!(inventory.records.is_empty());
+        assert_eq!(inventory.diagnostics.len(), 1);
+        assert!(inventory.diagnostics[0].message.contains("columns 1 'v4' and 2 'ipv4' both name the V4 value"), "{}", inventory.diagnostics[0].message);
+    }
+
+    #[test]
+    fn cr_only_lines_counted() {
+        let inventory = read("v4,v6\r0.0.0.1,2a01::1\r\r0.0.0.300,2a01::2\r0.0.0.3,2a01::3");
+        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.3", "2a01::3")]);
+        assert_eq!(inventory.rejected.len(), 1);
+        assert_eq!(inventory.rejected[0].line, 4);
+        assert_eq!(inventory.rejected[0].raw, "0.0.0.300,2a01::2");
+        assert_eq!(inventory.records[1].origin.v6_location().line, 5);
+    }
+
+    #[test]
+    fn mixed_line_ends_and_blank_lines() {
+        let inventory = read("\r\n\nv4,v6\r\n\r\n  \n0.0.0.1,2a01::1\n,\n0.0.0.2,2a01::2\r\n");
+        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.2", "2a01::2")]);
+        let lines: Vec<u32> = inventory.records.iter().map(|r| r.origin.v4_location().line).collect();
+        assert_eq!(lines, vec![6, 8]);
+        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+    }
+
+    #[test]
+    fn quoted_fields_spanned_inside_quotes() {
+        let text = "v4,v6\n\"0.0.0.1\",\"2a01::1\"\n";
+        let (file, inventory) = read_with(text, &InventoryOptions::default());
+        let origin = &inventory.records[0].origin;
+        assert_eq!(&file.text()[origin.v4.offset..origin.v4.offset + origin.v4.length], "0.0.0.1");
+        assert_eq!(&file.text()[origin.v6.offset..origin.v6.offset + origin.v6.length], "2a01::1");
+    }
+
+    #[test]
+    fn doubled_quote_located_at_whole_field() {
+        let text = "v4,v6\n\"0.0.\"\"0.1\",2a01::1\n";
+        let inventory = read(text);
+        assert!(inventory.records.is_empty());
+        let error = inventory.diagnostics.iter().find(|d| d.rule == Rule::InvalidV4).expect("invalid-v4");
+        assert!(error.message.contains("'0.0.\"0.1'"), "{}", error.message);
+        let location = error.location.as_ref().unwrap();
+        // The value was unescaped, so it is located at the whole content.
+        assert_eq!((location.line, location.column, location.length), (2, 2, 9));
+    }
+
+    #[test]
+    fn quoted_line_break_keeps_physical_lines() {
+        let text = "v4,note,v6\n0.0.0.1,\"two\r\nlines\",2a01::1\n0.0.0.2,x,2a01::2\n";
+        let inventory = read(text);
+        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.2", "2a01::2")]);
+        let v6 = inventory.records[0].origin.v6_location();
+        assert_eq!((v6.line, v6.column), (3, 8));
+        assert_eq!(inventory.records[1].origin.v4_location().line, 4);
+    }
+
+    #[test]
+    fn field_spans_exact() {
+        let text = "id,v4,v6\nrack-1, 0.0.0.1 ,2a01::1\n";
+        let (file, inventory) = read_with(text, &InventoryOptions::default());
+        let origin = &inventory.records[0].origin;
+        assert_eq!(origin.v4, Span::new(17, 7));
+        assert_eq!(origin.v6, Span::new(26, 7));
+        assert_eq!(&file.text()[17..24], "0.0.0.1");
+        let warning = &inventory.diagnostics[0];
+        assert_eq!(warning.rule, Rule::WhitespaceInValue);
+        assert_eq!(warning.location.as_ref().map(|l| (l.offset, l.length)), Some((16, 9)));
+    }
+
+    #[test]
+    fn unclosed_quote_one_error() {
+        let inventory = read("v4,v6\n0.0.0.1,\"2a01::1\n0.0.0.2,2a01::2\n");
+        assert!(inventory.records.is_empty());
+        assert_eq!(rules(&inventory), vec![(2, Rule::InventoryFormat)]);
+        assert!(inventory.diagnostics[0].message.contains("never closed"), "{}", inventory.diagnostics[0].message);
+        assert_eq!(inventory.rejected[0].line, 2);
+    }
+
+    #[test]
+    fn extra_fields_checked() {
+        let inventory = read("v4,v6\n0.0.0.1,2a01::1, ,\n0.0.0.2,2a01::2,,data\n");
+        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1")]);
+        assert_eq!(rules(&inventory), vec![(2, Rule::ExtraField), (3, Rule::ExtraField)]);
+        assert_eq!(inventory.diagnostics[0].severity, Severity::Warning);
+        assert!(inventory.diagnostics[0].message.contains("trailing empty fields ignored"), "{}", inventory.diagnostics[0].message);
+        let error = &inventory.diagnostics[1];
+        assert_eq!(error.severity, Severity::Error);
+        assert!(error.message.contains("field 4 'data'"), "{}", error.message);
+        assert_eq!(inventory.rejected[0].code, "extra-field");
+    }
+
+    #[test]
+    fn short_row_names_missing_columns() {
+        let inventory = read("v4,v6,owner\n0.0.0.1\n");
+        assert_eq!(inventory.diagnostics.len(), 1);
+        assert_eq!(inventory.diagnostics[0].message, "line 2: 1 field, expected 3 (v4, v6, owner); v6 and owner are missing");
+    }
+
+    #[test]
+    fn ids_ignored_without_keep_ids() {
+        let inventory = read("id,v4,v6\nrack+1,0.0.0.1,2a01::1\n");
+        assert_eq!(inventory.records.len(), 1);
+        assert_eq!(inventory.records[0].id, None);
+        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+    }
+
+    #[test]
+    fn kept_ids_warned_and_checked() {
+        let options = InventoryOptions {
+            keep_ids: true,
+            ..InventoryOptions::default()
+        };
+        let (_, inventory) = read_with("ID,v4,v6\n rack-1 ,0.0.0.1,2a01::1\n,0.0.0.2,2a01::2\nrack+3,0.0.0.3,2a01::3\n", &options);
+        let ids: Vec<Option<&str>> = inventory.records.iter().map(|r| r.id.as_deref()).collect();
+        assert_eq!(ids, vec![Some("rack-1"), None]);
+        let custom: Vec<&Diagnostic> = inventory.diagnostics.iter().filter(|d| d.rule == Rule::CustomIdIgnored).collect();
+        assert_eq!(custom.len(), 1);
+        assert!(custom[0].message.contains("'rack-1'"), "{}", custom[0].message);
+        assert!(custom[0].help.as_deref().is_some_and(|help| help.contains("does not save")));
+        assert_eq!(inventory.rejected.len(), 1);
+        assert_eq!((inventory.rejected[0].line, inventory.rejected[0].code), (4, "form-unsafe-character"));
+    }
+
+    #[test]
+    fn empty_and_blank_files_rejected() {
+        for text in ["", "\u{feff}", "\n\r\n  \t\n", "sep=;\n"] {
+            let inventory = read(text);
+            assert_eq!(inventory.diagnostics.len(), 1, "{text:?}");
+            assert_eq!(inventory.diagnostics[0].rule, Rule::InventoryFormat);
+            assert!(inventory.diagnostics[0].message.contains("no header row"), "{}", inventory.diagnostics[0].message);
+        }
+    }
+
+    #[test]
+    fn header_only_file_has_nothing() {
+        for text in ["v4,v6", "v4,v6\n", "v4,v6\r\n\r\n"] {
+            let inventory = read(text);
+            assert!(inventory.records.is_empty() && inventory.diagnostics.is_empty(), "{text:?}: {:?}", inventory.diagnostics);
+        }
+    }
+
+    #[test]
+    fn scan_fields_matches_quoting_rules() {
+        let text = b"\"a\"\"b\",\"c\"x,d\r\n";
+        let mut spans = Vec::new();
+        let extent = scan_fields(text, 0, b',', &mut spans);
+        assert_eq!(extent.end, 13);
+        assert_eq!(extent.unclosed_quote, None);
+        assert_eq!(spans.len(), 3);
+        assert_eq!((spans[0].offset, spans[0].length, spans[0].verbatim), (1, 4, false));
+        assert_eq!((spans[1].offset, spans[1].length, spans[1].verbatim), (7, 4, false));
+        assert_eq!((spans[2].offset, spans[2].length, spans[2].verbatim), (12, 1, true));
+    }
+}
