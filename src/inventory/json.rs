@@ -531,3 +531,213 @@ fn pointer(place: Place, key: &str) -> String {
         Place::Document(_) => format!("/{escaped}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_with(name: &str, text: &str, options: &InventoryOptions) -> Inventory {
+        let file = Arc::new(SourceFile::new(name, text.to_string()));
+        let format = InputFormat::from_path(name).expect("known extension");
+        let mut inventory = Inventory::default();
+        read_json(file, format, options, &mut inventory);
+        inventory
+    }
+
+    fn read(name: &str, text: &str) -> Inventory {
+        read_with(name, text, &InventoryOptions::default())
+    }
+
+    fn v4s(inventory: &Inventory) -> Vec<String> {
+        inventory.records.iter().map(|r| r.v4.to_string()).collect()
+    }
+
+    fn messages(inventory: &Inventory) -> Vec<(u32, Rule, &str)> {
+        inventory
+            .diagnostics
+            .iter()
+            .map(|d| (d.location.as_ref().map_or(0, |l| l.line), d.rule, d.message.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn array_of_objects_read() {
+        let inventory = read("t.json", "\u{feff} [\n {\"V4\": \"0.0.0.1\", \"IPv6 Address\": \"2a01::1\"},\n {\"ipv4\": \"0.0.0.2\", \"v6\": \"2a01::2\"}\n]\n");
+        assert_eq!(v4s(&inventory), vec!["0.0.0.1", "0.0.0.2"]);
+        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+        let v6 = inventory.records[1].origin.v6_location();
+        assert_eq!((v6.line, v6.column, v6.length), (3, 29, 7));
+    }
+
+    #[test]
+    fn jsonl_bad_line_skipped() {
+        let text = "{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\"}\n{\"v4\": \"0.0.0.2\", \"v6\": \n\n{\"v4\": \"0.0.0.3\" \"v6\": \"2a01::3\"}\r\n{\"v4\": \"0.0.0.4\", \"v6\": \"2a01::4\"}";
+        let inventory = read("t.jsonl", text);
+        assert_eq!(v4s(&inventory), vec!["0.0.0.1", "0.0.0.4"]);
+        let found = messages(&inventory);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (2, Rule::InventoryFormat));
+        assert!(found[0].2.contains("JSON Lines needs each object on one line"), "{}", found[0].2);
+        assert_eq!(found[1].0, 4);
+        assert!(found[1].2.contains("expected ',' or '}' after the value, found '\"'"), "{}", found[1].2);
+        let lines: Vec<(u32, &str)> = inventory.rejected.iter().map(|r| (r.line, r.raw.as_str())).collect();
+        assert_eq!(lines, vec![(2, "{\"v4\": \"0.0.0.2\", \"v6\": "), (4, "{\"v4\": \"0.0.0.3\" \"v6\": \"2a01::3\"}")]);
+    }
+
+    #[test]
+    fn json_starting_with_brace_read_per_line() {
+        let inventory = read("t.json", "{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\"}\n{\"v4\": 2, \"v6\": \"2a01::2\"}\n");
+        assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
+        assert_eq!(messages(&inventory).len(), 1);
+        assert!(inventory.diagnostics[0].message.contains("at /v4"), "{}", inventory.diagnostics[0].message);
+    }
+
+    #[test]
+    fn multi_line_objects_read_one_after_another() {
+        let inventory = read("t.json", "{\n  \"v4\": \"0.0.0.1\",\n  \"v6\": \"2a01::1\"\n}\n{\"v4\": \"0.0.0.2\",\n \"v6\": \"2a01::2\"}");
+        assert_eq!(v4s(&inventory), vec!["0.0.0.1", "0.0.0.2"]);
+        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+    }
+
+    #[test]
+    fn syntax_error_stops_array() {
+        let inventory = read("t.json", "[{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\"},\n {\"v4\": \"0.0.0.2\", \"v6\": \"2a01::2\",},\n {\"v4\": \"0.0.0.3\", \"v6\": \"2a01::3\"}]");
+        assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
+        let found = messages(&inventory);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].2.starts_with("invalid JSON: expected a key string, found '}'"), "{}", found[0].2);
+        let location = inventory.diagnostics[0].location.as_ref().unwrap();
+        assert_eq!((location.line, location.column), (2, 36));
+        assert_eq!(inventory.rejected.len(), 1);
+        assert_eq!(inventory.rejected[0].line, 2);
+    }
+
+    #[test]
+    fn trailing_text_after_array_rejected() {
+        let inventory = read("t.json", "[]\n]");
+        assert_eq!(messages(&inventory), vec![(2, Rule::InventoryFormat, "invalid JSON: expected the end of the file after the array, found ']'")]);
+    }
+
+    #[test]
+    fn nested_junk_values_rejected_by_type() {
+        let text = r#"[{"v4": [[{"a": [1, 2]}]], "v6": {"x": {"y": []}}}, {"v4": true, "v6": "2a01::1"}, "0.0.0.1", 7]"#;
+        let inventory = read("t.json", text);
+        assert!(inventory.records.is_empty());
+        let found: Vec<&str> = inventory.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            found,
+            vec![
+                "v4 must be a string such as \"0.0.0.1\", found an array (at /0/v4)",
+                "v6 must be a string such as \"2001:db8::1\", found an object (at /0/v6)",
+                "v4 must be a string such as \"0.0.0.1\", found true (at /1/v4)",
+                "element at index 2 must be an object with V4 and V6 keys, found string \"0.0.0.1\"",
+                "element at index 3 must be an object with V4 and V6 keys, found number 7",
+            ]
+        );
+        assert_eq!(inventory.rejected.len(), 4);
+    }
+
+    #[test]
+    fn deep_nesting_read_without_overflow() {
+        let depth = 100_000;
+        let text = format!("[{{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\", \"deep\": {}{}}}]", "[".repeat(depth), "]".repeat(depth));
+        let inventory = read("t.json", &text);
+        assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
+        assert_eq!(messages(&inventory), vec![(1, Rule::ExtraField, "unknown key \"deep\" ignored (at /0/deep)")]);
+
+        let unclosed = "[".repeat(depth);
+        let inventory = read("t.json", &unclosed);
+        assert_eq!(inventory.diagnostics.len(), 1);
+        assert!(inventory.diagnostics[0].message.contains("found the end of the file"), "{}", inventory.diagnostics[0].message);
+    }
+
+    #[test]
+    fn repeated_and_aliased_keys_rejected() {
+        let inventory = read("t.json", r#"[{"v4": "0.0.0.1", "V4": "0.0.0.2", "v6": "2a01::1"}, {"v4": "0.0.0.3", "v6": "2a01::3", "x": 1, "x": 2}]"#);
+        assert!(inventory.records.is_empty());
+        let found: Vec<&str> = inventory.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            found,
+            vec![
+                "keys \"v4\" and \"V4\" in object at index 0 both name the V4 value",
+                "unknown key \"x\" ignored (at /1/x)",
+                "duplicate key \"x\" in object at index 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_key_named() {
+        let inventory = read("t.json", r#"[{"v4": "0.0.0.1", "host": "a"}, {}]"#);
+        let errors: Vec<&str> = inventory.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.as_str()).collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("object at index 0 has no V6 key: found \"v4\", \"host\"; expected one of 'v6'"), "{}", errors[0]);
+        assert!(errors[1].starts_with("object at index 1 has no V4 key: it has no keys"), "{}", errors[1]);
+    }
+
+    #[test]
+    fn escaped_strings_decoded_and_spanned() {
+        let text = r#"[{"v4": "0.0.0.\u0031", "v6": "2a01::1"}, {"v4": "0.0.0.\u00a0", "v6": "2a01::2"}]"#;
+        let inventory = read("t.json", text);
+        assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
+        assert_eq!(inventory.records[0].origin.v4, Span::new(9, 12));
+        let error = inventory.diagnostics.iter().find(|d| d.rule == Rule::InvalidV4).expect("invalid-v4");
+        assert!(error.message.contains("U+00A0 NO-BREAK SPACE"), "{}", error.message);
+        assert!(error.message.ends_with("(key v4 at /1/v4)"), "{}", error.message);
+    }
+
+    #[test]
+    fn empty_files() {
+        let json = read("t.json", " \n");
+        assert_eq!(json.diagnostics.len(), 1);
+        assert!(json.diagnostics[0].message.contains("empty"), "{}", json.diagnostics[0].message);
+        let lines = read("t.jsonl", "\n\r\n  \n");
+        assert!(lines.diagnostics.is_empty() && lines.records.is_empty());
+        let array = read("t.json", "[ ]");
+        assert!(array.diagnostics.is_empty() && array.records.is_empty());
+    }
+
+    #[test]
+    fn top_level_scalar_rejected() {
+        let inventory = read("t.json", "\"0.0.0.1\"");
+        assert_eq!(inventory.diagnostics.len(), 1);
+        assert!(inventory.diagnostics[0].message.contains("found string \"0.0.0.1\""), "{}", inventory.diagnostics[0].message);
+    }
+
+    #[test]
+    fn ids_kept_and_checked() {
+        let options = InventoryOptions {
+            keep_ids: true,
+            ..InventoryOptions::default()
+        };
+        let text = r#"[{"id": "a-1", "v4": "0.0.0.1", "v6": "2a01::1"}, {"id": 42, "v4": "0.0.0.2", "v6": "2a01::2"}, {"id": null, "v4": "0.0.0.3", "v6": "2a01::3"}, {"id": "a&b", "v4": "0.0.0.4", "v6": "2a01::4"}, {"id": [], "v4": "0.0.0.5", "v6": "2a01::5"}]"#;
+        let inventory = read_with("t.json", text, &options);
+        let ids: Vec<Option<&str>> = inventory.records.iter().map(|r| r.id.as_deref()).collect();
+        assert_eq!(ids, vec![Some("a-1"), Some("42"), None]);
+        assert_eq!(inventory.diagnostics.iter().filter(|d| d.rule == Rule::CustomIdIgnored).count(), 2);
+        let codes: Vec<&str> = inventory.rejected.iter().map(|r| r.code).collect();
+        assert_eq!(codes, vec!["form-unsafe-character", "inventory-format"]);
+
+        let ignored = read("t.json", r#"[{"id": [], "v4": "0.0.0.1", "v6": "2a01::1"}]"#);
+        assert_eq!(ignored.records.len(), 1);
+        assert!(ignored.diagnostics.is_empty(), "{:?}", ignored.diagnostics);
+    }
+
+    #[test]
+    fn key_options_override_aliases() {
+        let options = InventoryOptions {
+            v4_column: Some("placeholder".to_string()),
+            v6_column: Some("v4".to_string()),
+            ..InventoryOptions::default()
+        };
+        let inventory = read_with("t.json", r#"[{"Placeholder": "0.0.0.9", "v4": "2a01::9"}]"#, &options);
+        assert_eq!(v4s(&inventory), vec!["0.0.0.9"]);
+        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+    }
+
+    #[test]
+    fn json_pointer_escaped() {
+        assert_eq!(pointer(Place::Index(3), "a/b~c"), "/3/a~1b~0c");
+        assert_eq!(pointer(Place::Document(0), "v4"), "/v4");
+    }
+}
