@@ -23,19 +23,37 @@ fn check_invariants(file: &SourceFile, inventory: &Inventory) -> Result<(), Test
     let text = file.text();
     for diagnostic in &inventory.diagnostics {
         if let Some(location) = &diagnostic.location {
-            prop_assert!(location.offset + location.length <= text.len(), "{diagnostic:?}");
+            prop_assert!(
+                location.offset + location.length <= text.len(),
+                "{diagnostic:?}"
+            );
         }
     }
     for record in &inventory.records {
-        let v4 = text.get(record.origin.v4.offset..record.origin.v4.offset + record.origin.v4.length);
-        let v6 = text.get(record.origin.v6.offset..record.origin.v6.offset + record.origin.v6.length);
-        prop_assert!(v4.is_some() && v6.is_some(), "span outside the text: {record:?}");
+        let v4 =
+            text.get(record.origin.v4.offset..record.origin.v4.offset + record.origin.v4.length);
+        let v6 =
+            text.get(record.origin.v6.offset..record.origin.v6.offset + record.origin.v6.length);
+        prop_assert!(
+            v4.is_some() && v6.is_some(),
+            "span outside the text: {record:?}"
+        );
         let (v4, v6) = (v4.unwrap_or_default(), v6.unwrap_or_default());
         if !v4.contains('\\') {
-            prop_assert_eq!(v4.parse::<Ipv4Addr>().ok(), Some(record.v4), "V4 span {:?}", v4);
+            prop_assert_eq!(
+                v4.parse::<Ipv4Addr>().ok(),
+                Some(record.v4),
+                "V4 span {:?}",
+                v4
+            );
         }
         if !v6.contains('\\') {
-            prop_assert_eq!(v6.parse::<Ipv6Addr>().ok(), Some(record.v6), "V6 span {:?}", v6);
+            prop_assert_eq!(
+                v6.parse::<Ipv6Addr>().ok(),
+                Some(record.v6),
+                "V6 span {:?}",
+                v6
+            );
         }
     }
     prop_assert!(inventory.rejected.iter().all(|row| row.line >= 1));
@@ -46,9 +64,45 @@ fn check_invariants(file: &SourceFile, inventory: &Inventory) -> Result<(), Test
 /// often contain headers, records, quotes and JSON structure.
 fn inventory_text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "v4", "V6", "ipv4", "ipv6", "id", ",", ";", "\t", "\"", "\"\"", "\n", "\r\n", "\r", " ", "\u{a0}", "\u{feff}",
-        "0.0.0.1", "0.0.0.2", "0.0.0.010", "2a01::1", "2a01::2", "fe80::1%eth0", "sep=;", "{", "}", "[", "]", ":",
-        "\"v4\"", "\"v6\"", "\"0.0.0.1\"", "\"2a01::1\"", "null", "1e400", "-", "\\", "\\u00", "é", "x",
+        "v4",
+        "V6",
+        "ipv4",
+        "ipv6",
+        "id",
+        ",",
+        ";",
+        "\t",
+        "\"",
+        "\"\"",
+        "\n",
+        "\r\n",
+        "\r",
+        " ",
+        "\u{a0}",
+        "\u{feff}",
+        "0.0.0.1",
+        "0.0.0.2",
+        "0.0.0.010",
+        "2a01::1",
+        "2a01::2",
+        "fe80::1%eth0",
+        "sep=;",
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        "\"v4\"",
+        "\"v6\"",
+        "\"0.0.0.1\"",
+        "\"2a01::1\"",
+        "null",
+        "1e400",
+        "-",
+        "\\",
+        "\\u00",
+        "é",
+        "x",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|pieces| pieces.concat())
 }
@@ -56,7 +110,11 @@ fn inventory_text() -> impl Strategy<Value = String> {
 fn options() -> impl Strategy<Value = InventoryOptions> {
     (
         prop::option::of(prop::sample::select(vec![b',', b';', b'\t', b'"', b'\n'])),
-        prop::option::of(prop::sample::select(vec!["v4".to_string(), "V6".to_string(), String::new()])),
+        prop::option::of(prop::sample::select(vec![
+            "v4".to_string(),
+            "V6".to_string(),
+            String::new(),
+        ])),
         any::<bool>(),
     )
         .prop_map(|(delimiter, v4_column, keep_ids)| InventoryOptions {

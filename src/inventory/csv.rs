@@ -93,7 +93,11 @@ impl Row<'_> {
 pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &mut Inventory) {
     let text = file.text();
     let bytes = text.as_bytes();
-    let mut start = if text.starts_with('\u{FEFF}') { '\u{FEFF}'.len_utf8() } else { 0 };
+    let mut start = if text.starts_with('\u{FEFF}') {
+        '\u{FEFF}'.len_utf8()
+    } else {
+        0
+    };
 
     let mut sep_line_delimiter = None;
     if let Some((delimiter, next_line)) = excel_sep_line(bytes, start) {
@@ -113,7 +117,10 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
     let (delimiter, source) = match (options.delimiter, sep_line_delimiter) {
         (Some(delimiter), _) => (delimiter, DelimiterSource::Option),
         (None, Some(delimiter)) => (delimiter, DelimiterSource::SepLine),
-        (None, None) => (detect_delimiter(&bytes[header_start..]), DelimiterSource::Detected),
+        (None, None) => (
+            detect_delimiter(&bytes[header_start..]),
+            DelimiterSource::Detected,
+        ),
     };
 
     let mut reader = ::csv::ReaderBuilder::new()
@@ -137,12 +144,18 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
     }
     let header_extent = locate_fields(bytes, header_start, delimiter, &record, &mut spans);
     let header = Header {
-        names: record.iter().map(|name| clean_name(&String::from_utf8_lossy(name)).to_string()).collect(),
+        names: record
+            .iter()
+            .map(|name| clean_name(&String::from_utf8_lossy(name)).to_string())
+            .collect(),
         offset: header_start,
-        raw: text.get(header_start..header_extent.end).unwrap_or_default(),
+        raw: text
+            .get(header_start..header_extent.end)
+            .unwrap_or_default(),
     };
 
-    let Some(columns) = resolve_columns(&file, &header, delimiter, source, options, inventory) else {
+    let Some(columns) = resolve_columns(&file, &header, delimiter, source, options, inventory)
+    else {
         return;
     };
     let rows = RowReader {
@@ -152,7 +165,10 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
         header_names: header.names.join(", "),
         v4_label: format!("column {}", header.names[columns.v4]),
         v6_label: format!("column {}", header.names[columns.v6]),
-        id_label: columns.id.map(|id| format!("column {}", header.names[id])).unwrap_or_default(),
+        id_label: columns
+            .id
+            .map(|id| format!("column {}", header.names[id]))
+            .unwrap_or_default(),
         header,
         columns,
     };
@@ -166,9 +182,12 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
                 // Reading from memory with flexible records leaves no error
                 // the csv crate can return, but a future version might add one.
                 inventory.diagnostics.push(
-                    Diagnostic::new(Rule::InventoryFormat, format!("the CSV parser stopped: {error}"))
-                        .with_help("check the quoting of the rows near this place")
-                        .at(file.location(header_start + record_offset(&record), 0)),
+                    Diagnostic::new(
+                        Rule::InventoryFormat,
+                        format!("the CSV parser stopped: {error}"),
+                    )
+                    .with_help("check the quoting of the rows near this place")
+                    .at(file.location(header_start + record_offset(&record), 0)),
                 );
                 break;
             }
@@ -183,7 +202,9 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
             // the first row's length gives a good estimate of the row count.
             reserved = true;
             let row_length = (extent.end - row_start + 1).max(MIN_ROW_LENGTH);
-            inventory.records.reserve((bytes.len() - row_start) / row_length + 1);
+            inventory
+                .records
+                .reserve((bytes.len() - row_start) / row_length + 1);
         }
         let row = Row {
             record: &record,
@@ -225,7 +246,11 @@ fn resolve_columns(
     // builds the file's line index.
     let mut fail = |message: String, help: String| {
         let location = file.location(header.offset, header.raw.len());
-        inventory.diagnostics.push(Diagnostic::new(Rule::InventoryFormat, message).with_help(help).at(location));
+        inventory.diagnostics.push(
+            Diagnostic::new(Rule::InventoryFormat, message)
+                .with_help(help)
+                .at(location),
+        );
         None
     };
 
@@ -260,7 +285,9 @@ fn resolve_columns(
     let names = FieldNames { options };
     let mut found: [Option<usize>; 3] = [None; 3];
     for (index, name) in header.names.iter().enumerate() {
-        let Some(kind) = names.kind_of(name) else { continue };
+        let Some(kind) = names.kind_of(name) else {
+            continue;
+        };
         if kind == FieldKind::Id && !options.keep_ids {
             continue;
         }
@@ -291,14 +318,27 @@ fn resolve_columns(
             .filter(|(column, _)| column.is_none())
             .map(|(_, kind)| kind)
             .collect();
-        let found_names = header.names.iter().map(|name| format!("'{name}'")).collect::<Vec<_>>().join(", ");
+        let found_names = header
+            .names
+            .iter()
+            .map(|name| format!("'{name}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let expected = missing
             .iter()
             .map(|&kind| format!("{} one of {}", kind.name(), names.accepted(kind)))
             .collect::<Vec<_>>()
             .join("; ");
-        let missing_names = missing.iter().map(|kind| kind.name()).collect::<Vec<_>>().join(" and no ");
-        let options_hint = missing.iter().map(|kind| format!("{} NAME", kind.option())).collect::<Vec<_>>().join(" and ");
+        let missing_names = missing
+            .iter()
+            .map(|kind| kind.name())
+            .collect::<Vec<_>>()
+            .join(" and no ");
+        let options_hint = missing
+            .iter()
+            .map(|kind| format!("{} NAME", kind.option()))
+            .collect::<Vec<_>>()
+            .join(" and ");
         return fail(
             format!(
                 "the header has no {missing_names} column: found {found_names} with the delimiter {}; expected {expected} (case does not matter)",
@@ -309,7 +349,11 @@ fn resolve_columns(
     };
     if v4 == v6 {
         return fail(
-            format!("column {} '{}' is named as both the V4 and the V6 column", v4 + 1, header.names[v4]),
+            format!(
+                "column {} '{}' is named as both the V4 and the V6 column",
+                v4 + 1,
+                header.names[v4]
+            ),
             "pass different names to --v4-column and --v6-column".to_string(),
         );
     }
@@ -381,20 +425,29 @@ impl RowReader<'_> {
 
         let v4 = self.field(row, self.columns.v4).and_then(|(value, span)| {
             let site = self.site(span, &self.v4_label);
-            rules::check_v4(value, &site, &mut inventory.diagnostics).map(|address| (address, value_span(value, span)))
+            rules::check_v4(value, &site, &mut inventory.diagnostics)
+                .map(|address| (address, value_span(value, span)))
         });
         let v6 = self.field(row, self.columns.v6).and_then(|(value, span)| {
             let site = self.site(span, &self.v6_label);
-            rules::check_v6(value, &site, &mut inventory.diagnostics).map(|address| (address, value_span(value, span)))
+            rules::check_v6(value, &site, &mut inventory.diagnostics)
+                .map(|address| (address, value_span(value, span)))
         });
-        let id = self.columns.id.and_then(|column| self.field(row, column)).and_then(|(value, span)| {
-            let site = self.site(span, &self.id_label);
-            let id = rules::check_id(value, &site, &mut inventory.diagnostics).filter(|id| !id.is_empty())?;
-            let (_, offset) = trim_ascii_whitespace(value);
-            let location = site.location(offset, id.len());
-            inventory.diagnostics.push(custom_id_warning(id, &self.id_label, location));
-            Some(Box::<str>::from(id))
-        });
+        let id = self
+            .columns
+            .id
+            .and_then(|column| self.field(row, column))
+            .and_then(|(value, span)| {
+                let site = self.site(span, &self.id_label);
+                let id = rules::check_id(value, &site, &mut inventory.diagnostics)
+                    .filter(|id| !id.is_empty())?;
+                let (_, offset) = trim_ascii_whitespace(value);
+                let location = site.location(offset, id.len());
+                inventory
+                    .diagnostics
+                    .push(custom_id_warning(id, &self.id_label, location));
+                Some(Box::<str>::from(id))
+            });
 
         let record = match (v4, v6) {
             (Some((v4, v4_span)), Some((v6, v6_span))) => Some(Record {
@@ -491,7 +544,10 @@ fn value_span(value: &str, span: FieldSpan) -> Span {
 /// text it was given. The position is where the previous record's line end
 /// stopped, so the caller skips line ends from there.
 fn record_offset(record: &ByteRecord) -> usize {
-    record.position().and_then(|position| usize::try_from(position.byte()).ok()).unwrap_or(0)
+    record
+        .position()
+        .and_then(|position| usize::try_from(position.byte()).ok())
+        .unwrap_or(0)
 }
 
 /// Returns the first offset at or after `offset` that is not CR or LF.
@@ -511,10 +567,15 @@ fn is_blank(record: &ByteRecord) -> bool {
 /// of the next line.
 fn excel_sep_line(bytes: &[u8], start: usize) -> Option<(u8, usize)> {
     let rest = bytes.get(start..)?;
-    let line_length = rest.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(rest.len());
+    let line_length = rest
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .unwrap_or(rest.len());
     let line = &rest[..line_length];
     match line {
-        [s, e, p, b'=', delimiter] if [*s, *e, *p].eq_ignore_ascii_case(b"sep") && delimiter.is_ascii() => {
+        [s, e, p, b'=', delimiter]
+            if [*s, *e, *p].eq_ignore_ascii_case(b"sep") && delimiter.is_ascii() =>
+        {
             Some((*delimiter, skip_one_line_end(bytes, start + line_length)))
         }
         _ => None,
@@ -536,7 +597,10 @@ fn first_content_line(bytes: &[u8], start: usize) -> Option<usize> {
     let mut line_start = start;
     while line_start < bytes.len() {
         let rest = &bytes[line_start..];
-        let line_length = rest.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(rest.len());
+        let line_length = rest
+            .iter()
+            .position(|&b| b == b'\r' || b == b'\n')
+            .unwrap_or(rest.len());
         if rest[..line_length].iter().any(|&b| b != b' ' && b != b'\t') {
             return Some(line_start);
         }
@@ -556,7 +620,10 @@ fn detect_delimiter(header: &[u8]) -> u8 {
             b'"' => in_quotes = !in_quotes,
             b'\r' | b'\n' if !in_quotes => break,
             _ if !in_quotes => {
-                if let Some(index) = CANDIDATE_DELIMITERS.iter().position(|&candidate| candidate == byte) {
+                if let Some(index) = CANDIDATE_DELIMITERS
+                    .iter()
+                    .position(|&candidate| candidate == byte)
+                {
                     counts[index] += 1;
                 }
             }
@@ -578,7 +645,13 @@ fn detect_delimiter(header: &[u8]) -> u8 {
 /// the raw bytes are scanned with the csv crate's quoting rules: a field that
 /// starts with '"' runs to the next '"' that is not doubled, and any text after
 /// the closing quote belongs to the field up to the delimiter.
-fn locate_fields(bytes: &[u8], start: usize, delimiter: u8, record: &ByteRecord, spans: &mut Vec<FieldSpan>) -> RowExtent {
+fn locate_fields(
+    bytes: &[u8],
+    start: usize,
+    delimiter: u8,
+    record: &ByteRecord,
+    spans: &mut Vec<FieldSpan>,
+) -> RowExtent {
     spans.clear();
     let unquoted_end = start + record.as_slice().len() + record.len().saturating_sub(1);
     if let Some(raw) = bytes.get(start..unquoted_end) {
@@ -737,7 +810,11 @@ mod tests {
     }
 
     fn pairs(inventory: &Inventory) -> Vec<(String, String)> {
-        inventory.records.iter().map(|r| (r.v4.to_string(), r.v6.to_string())).collect()
+        inventory
+            .records
+            .iter()
+            .map(|r| (r.v4.to_string(), r.v6.to_string()))
+            .collect()
     }
 
     fn pair(v4: &str, v6: &str) -> (String, String) {
@@ -745,7 +822,11 @@ mod tests {
     }
 
     fn rules(inventory: &Inventory) -> Vec<(u32, Rule)> {
-        inventory.diagnostics.iter().map(|d| (d.location.as_ref().map_or(0, |l| l.line), d.rule)).collect()
+        inventory
+            .diagnostics
+            .iter()
+            .map(|d| (d.location.as_ref().map_or(0, |l| l.line), d.rule))
+            .collect()
     }
 
     #[test]
@@ -780,7 +861,13 @@ mod tests {
         };
         let (_, inventory) = read_with("v4\tv6\n0.0.0.1\t2a01::1\n0.0.0.2\t2a01::2\n", &options);
         assert_eq!(inventory.diagnostics.len(), 1);
-        assert!(inventory.diagnostics[0].message.contains("file looks tab-delimited; pass --delimiter '\\t'"), "{}", inventory.diagnostics[0].message);
+        assert!(
+            inventory.diagnostics[0]
+                .message
+                .contains("file looks tab-delimited; pass --delimiter '\\t'"),
+            "{}",
+            inventory.diagnostics[0].message
+        );
     }
 
     #[test]
@@ -795,8 +882,16 @@ mod tests {
             "\u{feff}ipv4,ipv6",
         ];
         for header in headers {
-            let inventory = read(&format!("{header}\n0.0.0.1{}2a01::1\n", if header.contains(';') { ';' } else { ',' }));
-            assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1")], "header {header:?}: {:?}", inventory.diagnostics);
+            let inventory = read(&format!(
+                "{header}\n0.0.0.1{}2a01::1\n",
+                if header.contains(';') { ';' } else { ',' }
+            ));
+            assert_eq!(
+                pairs(&inventory),
+                vec![pair("0.0.0.1", "2a01::1")],
+                "header {header:?}: {:?}",
+                inventory.diagnostics
+            );
         }
     }
 
@@ -807,9 +902,16 @@ mod tests {
             v6_column: Some("HOST address".to_string()),
             ..InventoryOptions::default()
         };
-        let (_, inventory) = read_with("note,placeholder,host address,v4\nx,0.0.0.7,2a01::7,junk\n", &options);
+        let (_, inventory) = read_with(
+            "note,placeholder,host address,v4\nx,0.0.0.7,2a01::7,junk\n",
+            &options,
+        );
         assert_eq!(pairs(&inventory), vec![pair("0.0.0.7", "2a01::7")]);
-        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+        assert!(
+            inventory.diagnostics.is_empty(),
+            "{:?}",
+            inventory.diagnostics
+        );
     }
 
     #[test]
@@ -819,10 +921,25 @@ mod tests {
         assert_eq!(inventory.diagnostics.len(), 1);
         let error = &inventory.diagnostics[0];
         assert_eq!(error.rule, Rule::InventoryFormat);
-        assert!(error.message.contains("no V4 and no V6 column"), "{}", error.message);
-        assert!(error.message.contains("'address', 'host'"), "{}", error.message);
+        assert!(
+            error.message.contains("no V4 and no V6 column"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("'address', 'host'"),
+            "{}",
+            error.message
+        );
         assert!(error.message.contains("'ipv4'"), "{}", error.message);
-        assert!(error.help.as_deref().is_some_and(|help| help.contains("--v4-column NAME and --v6-column NAME")), "{:?}", error.help);
+        assert!(
+            error
+                .help
+                .as_deref()
+                .is_some_and(|help| help.contains("--v4-column NAME and --v6-column NAME")),
+            "{:?}",
+            error.help
+        );
     }
 
     #[test]
@@ -830,13 +947,22 @@ mod tests {
         let inventory = read("v4,ipv4,v6\n0.0.0.1,0.0.0.2,2a01::1\n");
         assert!(inventory.records.is_empty());
         assert_eq!(inventory.diagnostics.len(), 1);
-        assert!(inventory.diagnostics[0].message.contains("columns 1 'v4' and 2 'ipv4' both name the V4 value"), "{}", inventory.diagnostics[0].message);
+        assert!(
+            inventory.diagnostics[0]
+                .message
+                .contains("columns 1 'v4' and 2 'ipv4' both name the V4 value"),
+            "{}",
+            inventory.diagnostics[0].message
+        );
     }
 
     #[test]
     fn cr_only_lines_counted() {
         let inventory = read("v4,v6\r0.0.0.1,2a01::1\r\r0.0.0.300,2a01::2\r0.0.0.3,2a01::3");
-        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.3", "2a01::3")]);
+        assert_eq!(
+            pairs(&inventory),
+            vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.3", "2a01::3")]
+        );
         assert_eq!(inventory.rejected.len(), 1);
         assert_eq!(inventory.rejected[0].line, 4);
         assert_eq!(inventory.rejected[0].raw, "0.0.0.300,2a01::2");
@@ -846,10 +972,21 @@ mod tests {
     #[test]
     fn mixed_line_ends_and_blank_lines() {
         let inventory = read("\r\n\nv4,v6\r\n\r\n  \n0.0.0.1,2a01::1\n,\n0.0.0.2,2a01::2\r\n");
-        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.2", "2a01::2")]);
-        let lines: Vec<u32> = inventory.records.iter().map(|r| r.origin.v4_location().line).collect();
+        assert_eq!(
+            pairs(&inventory),
+            vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.2", "2a01::2")]
+        );
+        let lines: Vec<u32> = inventory
+            .records
+            .iter()
+            .map(|r| r.origin.v4_location().line)
+            .collect();
         assert_eq!(lines, vec![6, 8]);
-        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+        assert!(
+            inventory.diagnostics.is_empty(),
+            "{:?}",
+            inventory.diagnostics
+        );
     }
 
     #[test]
@@ -857,8 +994,14 @@ mod tests {
         let text = "v4,v6\n\"0.0.0.1\",\"2a01::1\"\n";
         let (file, inventory) = read_with(text, &InventoryOptions::default());
         let origin = &inventory.records[0].origin;
-        assert_eq!(&file.text()[origin.v4.offset..origin.v4.offset + origin.v4.length], "0.0.0.1");
-        assert_eq!(&file.text()[origin.v6.offset..origin.v6.offset + origin.v6.length], "2a01::1");
+        assert_eq!(
+            &file.text()[origin.v4.offset..origin.v4.offset + origin.v4.length],
+            "0.0.0.1"
+        );
+        assert_eq!(
+            &file.text()[origin.v6.offset..origin.v6.offset + origin.v6.length],
+            "2a01::1"
+        );
     }
 
     #[test]
@@ -866,7 +1009,11 @@ mod tests {
         let text = "v4,v6\n\"0.0.\"\"0.1\",2a01::1\n";
         let inventory = read(text);
         assert!(inventory.records.is_empty());
-        let error = inventory.diagnostics.iter().find(|d| d.rule == Rule::InvalidV4).expect("invalid-v4");
+        let error = inventory
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == Rule::InvalidV4)
+            .expect("invalid-v4");
         assert!(error.message.contains("'0.0.\"0.1'"), "{}", error.message);
         let location = error.location.as_ref().unwrap();
         // The value was unescaped, so it is located at the whole content.
@@ -877,7 +1024,10 @@ mod tests {
     fn quoted_line_break_keeps_physical_lines() {
         let text = "v4,note,v6\n0.0.0.1,\"two\r\nlines\",2a01::1\n0.0.0.2,x,2a01::2\n";
         let inventory = read(text);
-        assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.2", "2a01::2")]);
+        assert_eq!(
+            pairs(&inventory),
+            vec![pair("0.0.0.1", "2a01::1"), pair("0.0.0.2", "2a01::2")]
+        );
         let v6 = inventory.records[0].origin.v6_location();
         assert_eq!((v6.line, v6.column), (3, 8));
         assert_eq!(inventory.records[1].origin.v4_location().line, 4);
@@ -893,7 +1043,10 @@ mod tests {
         assert_eq!(&file.text()[17..24], "0.0.0.1");
         let warning = &inventory.diagnostics[0];
         assert_eq!(warning.rule, Rule::WhitespaceInValue);
-        assert_eq!(warning.location.as_ref().map(|l| (l.offset, l.length)), Some((16, 9)));
+        assert_eq!(
+            warning.location.as_ref().map(|l| (l.offset, l.length)),
+            Some((16, 9))
+        );
     }
 
     #[test]
@@ -901,7 +1054,11 @@ mod tests {
         let inventory = read("v4,v6\n0.0.0.1,\"2a01::1\n0.0.0.2,2a01::2\n");
         assert!(inventory.records.is_empty());
         assert_eq!(rules(&inventory), vec![(2, Rule::InventoryFormat)]);
-        assert!(inventory.diagnostics[0].message.contains("never closed"), "{}", inventory.diagnostics[0].message);
+        assert!(
+            inventory.diagnostics[0].message.contains("never closed"),
+            "{}",
+            inventory.diagnostics[0].message
+        );
         assert_eq!(inventory.rejected[0].line, 2);
     }
 
@@ -909,12 +1066,25 @@ mod tests {
     fn extra_fields_checked() {
         let inventory = read("v4,v6\n0.0.0.1,2a01::1, ,\n0.0.0.2,2a01::2,,data\n");
         assert_eq!(pairs(&inventory), vec![pair("0.0.0.1", "2a01::1")]);
-        assert_eq!(rules(&inventory), vec![(2, Rule::ExtraField), (3, Rule::ExtraField)]);
+        assert_eq!(
+            rules(&inventory),
+            vec![(2, Rule::ExtraField), (3, Rule::ExtraField)]
+        );
         assert_eq!(inventory.diagnostics[0].severity, Severity::Warning);
-        assert!(inventory.diagnostics[0].message.contains("trailing empty fields ignored"), "{}", inventory.diagnostics[0].message);
+        assert!(
+            inventory.diagnostics[0]
+                .message
+                .contains("trailing empty fields ignored"),
+            "{}",
+            inventory.diagnostics[0].message
+        );
         let error = &inventory.diagnostics[1];
         assert_eq!(error.severity, Severity::Error);
-        assert!(error.message.contains("field 4 'data'"), "{}", error.message);
+        assert!(
+            error.message.contains("field 4 'data'"),
+            "{}",
+            error.message
+        );
         assert_eq!(inventory.rejected[0].code, "extra-field");
     }
 
@@ -922,7 +1092,10 @@ mod tests {
     fn short_row_names_missing_columns() {
         let inventory = read("v4,v6,owner\n0.0.0.1\n");
         assert_eq!(inventory.diagnostics.len(), 1);
-        assert_eq!(inventory.diagnostics[0].message, "line 2: 1 field, expected 3 (v4, v6, owner); v6 and owner are missing");
+        assert_eq!(
+            inventory.diagnostics[0].message,
+            "line 2: 1 field, expected 3 (v4, v6, owner); v6 and owner are missing"
+        );
     }
 
     #[test]
@@ -930,7 +1103,11 @@ mod tests {
         let inventory = read("id,v4,v6\nrack+1,0.0.0.1,2a01::1\n");
         assert_eq!(inventory.records.len(), 1);
         assert_eq!(inventory.records[0].id, None);
-        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+        assert!(
+            inventory.diagnostics.is_empty(),
+            "{:?}",
+            inventory.diagnostics
+        );
     }
 
     #[test]
@@ -939,15 +1116,32 @@ mod tests {
             keep_ids: true,
             ..InventoryOptions::default()
         };
-        let (_, inventory) = read_with("ID,v4,v6\n rack-1 ,0.0.0.1,2a01::1\n,0.0.0.2,2a01::2\nrack+3,0.0.0.3,2a01::3\n", &options);
+        let (_, inventory) = read_with(
+            "ID,v4,v6\n rack-1 ,0.0.0.1,2a01::1\n,0.0.0.2,2a01::2\nrack+3,0.0.0.3,2a01::3\n",
+            &options,
+        );
         let ids: Vec<Option<&str>> = inventory.records.iter().map(|r| r.id.as_deref()).collect();
         assert_eq!(ids, vec![Some("rack-1"), None]);
-        let custom: Vec<&Diagnostic> = inventory.diagnostics.iter().filter(|d| d.rule == Rule::CustomIdIgnored).collect();
+        let custom: Vec<&Diagnostic> = inventory
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == Rule::CustomIdIgnored)
+            .collect();
         assert_eq!(custom.len(), 1);
-        assert!(custom[0].message.contains("'rack-1'"), "{}", custom[0].message);
-        assert!(custom[0].help.as_deref().is_some_and(|help| help.contains("does not save")));
+        assert!(
+            custom[0].message.contains("'rack-1'"),
+            "{}",
+            custom[0].message
+        );
+        assert!(custom[0]
+            .help
+            .as_deref()
+            .is_some_and(|help| help.contains("does not save")));
         assert_eq!(inventory.rejected.len(), 1);
-        assert_eq!((inventory.rejected[0].line, inventory.rejected[0].code), (4, "form-unsafe-character"));
+        assert_eq!(
+            (inventory.rejected[0].line, inventory.rejected[0].code),
+            (4, "form-unsafe-character")
+        );
     }
 
     #[test]
@@ -956,7 +1150,11 @@ mod tests {
             let inventory = read(text);
             assert_eq!(inventory.diagnostics.len(), 1, "{text:?}");
             assert_eq!(inventory.diagnostics[0].rule, Rule::InventoryFormat);
-            assert!(inventory.diagnostics[0].message.contains("no header row"), "{}", inventory.diagnostics[0].message);
+            assert!(
+                inventory.diagnostics[0].message.contains("no header row"),
+                "{}",
+                inventory.diagnostics[0].message
+            );
         }
     }
 
@@ -964,7 +1162,11 @@ mod tests {
     fn header_only_file_has_nothing() {
         for text in ["v4,v6", "v4,v6\n", "v4,v6\r\n\r\n"] {
             let inventory = read(text);
-            assert!(inventory.records.is_empty() && inventory.diagnostics.is_empty(), "{text:?}: {:?}", inventory.diagnostics);
+            assert!(
+                inventory.records.is_empty() && inventory.diagnostics.is_empty(),
+                "{text:?}: {:?}",
+                inventory.diagnostics
+            );
         }
     }
 
@@ -976,8 +1178,17 @@ mod tests {
         assert_eq!(extent.end, 13);
         assert_eq!(extent.unclosed_quote, None);
         assert_eq!(spans.len(), 3);
-        assert_eq!((spans[0].offset, spans[0].length, spans[0].verbatim), (1, 4, false));
-        assert_eq!((spans[1].offset, spans[1].length, spans[1].verbatim), (7, 4, false));
-        assert_eq!((spans[2].offset, spans[2].length, spans[2].verbatim), (12, 1, true));
+        assert_eq!(
+            (spans[0].offset, spans[0].length, spans[0].verbatim),
+            (1, 4, false)
+        );
+        assert_eq!(
+            (spans[1].offset, spans[1].length, spans[1].verbatim),
+            (7, 4, false)
+        );
+        assert_eq!(
+            (spans[2].offset, spans[2].length, spans[2].verbatim),
+            (12, 1, true)
+        );
     }
 }

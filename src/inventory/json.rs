@@ -23,9 +23,18 @@ use crate::source::SourceFile;
 
 /// Reads a JSON array of objects or JSON Lines. Every bad object becomes a
 /// diagnostic; valid objects become records.
-pub fn read_json(file: Arc<SourceFile>, format: InputFormat, options: &InventoryOptions, inventory: &mut Inventory) {
+pub fn read_json(
+    file: Arc<SourceFile>,
+    format: InputFormat,
+    options: &InventoryOptions,
+    inventory: &mut Inventory,
+) {
     let text = file.text();
-    let start = if text.starts_with('\u{FEFF}') { '\u{FEFF}'.len_utf8() } else { 0 };
+    let start = if text.starts_with('\u{FEFF}') {
+        '\u{FEFF}'.len_utf8()
+    } else {
+        0
+    };
     let mut reader = JsonReader {
         file: &file,
         text,
@@ -116,11 +125,21 @@ impl<'a> JsonReader<'a> {
     fn read_array(&mut self, lexer: &mut Lexer<'a>, inventory: &mut Inventory) {
         let mut open_element = None;
         if let Err(error) = self.read_elements(lexer, &mut open_element, inventory) {
-            self.syntax_error(error, open_element, "v6map stops reading a JSON file at its first syntax error", inventory);
+            self.syntax_error(
+                error,
+                open_element,
+                "v6map stops reading a JSON file at its first syntax error",
+                inventory,
+            );
         }
     }
 
-    fn read_elements(&mut self, lexer: &mut Lexer<'a>, open_element: &mut Option<usize>, inventory: &mut Inventory) -> Result<(), SyntaxError> {
+    fn read_elements(
+        &mut self,
+        lexer: &mut Lexer<'a>,
+        open_element: &mut Option<usize>,
+        inventory: &mut Inventory,
+    ) -> Result<(), SyntaxError> {
         lexer.expect(b'[', "'['")?;
         lexer.skip_inner_space()?;
         if lexer.peek() == Some(b']') {
@@ -173,16 +192,23 @@ impl<'a> JsonReader<'a> {
             lexer.skip_space_in_line();
             if lexer.position() < line_end {
                 let object_start = lexer.position();
-                let result = self.read_element(&mut lexer, Place::Document(object_start), inventory).and_then(|()| {
-                    lexer.skip_space_in_line();
-                    if lexer.position() == line_end {
-                        Ok(())
-                    } else {
-                        Err(lexer.error("the end of the line after the object"))
-                    }
-                });
+                let result = self
+                    .read_element(&mut lexer, Place::Document(object_start), inventory)
+                    .and_then(|()| {
+                        lexer.skip_space_in_line();
+                        if lexer.position() == line_end {
+                            Ok(())
+                        } else {
+                            Err(lexer.error("the end of the line after the object"))
+                        }
+                    });
                 if let Err(error) = result {
-                    self.syntax_error(error, Some(line_start), "fix the JSON of this line; the other lines were read", inventory);
+                    self.syntax_error(
+                        error,
+                        Some(line_start),
+                        "fix the JSON of this line; the other lines were read",
+                        inventory,
+                    );
                 }
             }
             line_start = next_line;
@@ -199,7 +225,12 @@ impl<'a> JsonReader<'a> {
             }
             let start = lexer.position();
             if let Err(error) = self.read_element(lexer, Place::Document(start), inventory) {
-                self.syntax_error(error, Some(start), "v6map stops reading a JSON file at its first syntax error", inventory);
+                self.syntax_error(
+                    error,
+                    Some(start),
+                    "v6map stops reading a JSON file at its first syntax error",
+                    inventory,
+                );
                 return;
             }
         }
@@ -207,7 +238,12 @@ impl<'a> JsonReader<'a> {
 
     /// Reads one element: an object becomes a record or a rejected row, any
     /// other value is rejected.
-    fn read_element(&mut self, lexer: &mut Lexer<'a>, place: Place, inventory: &mut Inventory) -> Result<(), SyntaxError> {
+    fn read_element(
+        &mut self,
+        lexer: &mut Lexer<'a>,
+        place: Place,
+        inventory: &mut Inventory,
+    ) -> Result<(), SyntaxError> {
         if lexer.peek() == Some(b'{') {
             return self.read_object(lexer, place, inventory);
         }
@@ -222,9 +258,14 @@ impl<'a> JsonReader<'a> {
         inventory.diagnostics.push(
             Diagnostic::new(
                 Rule::InventoryFormat,
-                format!("{what} must be an object with V4 and V6 keys, found {}", value.describe()),
+                format!(
+                    "{what} must be an object with V4 and V6 keys, found {}",
+                    value.describe()
+                ),
             )
-            .with_help(r#"write each record as an object such as {"v4": "0.0.0.1", "v6": "2001:db8::1"}"#)
+            .with_help(
+                r#"write each record as an object such as {"v4": "0.0.0.1", "v6": "2001:db8::1"}"#,
+            )
             .at(self.file.location(start, end - start)),
         );
         let raw = self.text.get(start..end).unwrap_or_default();
@@ -234,7 +275,12 @@ impl<'a> JsonReader<'a> {
 
     /// Reads one object; the lexer is at its `{`. When the object has a syntax
     /// error, the findings about its members are dropped and the error returned.
-    fn read_object(&mut self, lexer: &mut Lexer<'a>, place: Place, inventory: &mut Inventory) -> Result<(), SyntaxError> {
+    fn read_object(
+        &mut self,
+        lexer: &mut Lexer<'a>,
+        place: Place,
+        inventory: &mut Inventory,
+    ) -> Result<(), SyntaxError> {
         let start = lexer.position();
         let first_diagnostic = inventory.diagnostics.len();
         let fields = match self.read_members(lexer, place, inventory) {
@@ -268,7 +314,12 @@ impl<'a> JsonReader<'a> {
     }
 
     /// Reads the members of an object, reporting repeated and unknown keys.
-    fn read_members(&mut self, lexer: &mut Lexer<'a>, place: Place, inventory: &mut Inventory) -> Result<Fields<'a>, SyntaxError> {
+    fn read_members(
+        &mut self,
+        lexer: &mut Lexer<'a>,
+        place: Place,
+        inventory: &mut Inventory,
+    ) -> Result<Fields<'a>, SyntaxError> {
         let mut fields = Fields::default();
         self.keys.clear();
         lexer.expect(b'{', "'{'")?;
@@ -310,17 +361,32 @@ impl<'a> JsonReader<'a> {
         }
     }
 
-    fn add_member(&mut self, member: Member<'a>, fields: &mut Fields<'a>, place: Place, inventory: &mut Inventory) {
+    fn add_member(
+        &mut self,
+        member: Member<'a>,
+        fields: &mut Fields<'a>,
+        place: Place,
+        inventory: &mut Inventory,
+    ) {
         let key = &member.key;
-        let key_location = self.file.location(key.offset.saturating_sub(1), key.length + 2);
-        let kind = self.names.kind_of(&key.value).filter(|&kind| kind != FieldKind::Id || self.keep_ids);
-        let repeated = self.keys.iter().any(|seen| *seen == key.value);
+        let key_location = self
+            .file
+            .location(key.offset.saturating_sub(1), key.length + 2);
+        let kind = self
+            .names
+            .kind_of(&key.value)
+            .filter(|&kind| kind != FieldKind::Id || self.keep_ids);
+        let repeated = self.keys.contains(&key.value);
 
         if repeated {
             inventory.diagnostics.push(
                 Diagnostic::new(
                     Rule::InventoryFormat,
-                    format!("duplicate key \"{}\" in {}", key.value, describe_place(place, self.file)),
+                    format!(
+                        "duplicate key \"{}\" in {}",
+                        key.value,
+                        describe_place(place, self.file)
+                    ),
                 )
                 .with_help("keep one of the keys; v6map does not guess which value was meant")
                 .at(key_location),
@@ -369,7 +435,14 @@ impl<'a> JsonReader<'a> {
 
     /// Checks the V4 or V6 member. Returns the address and the span of its
     /// text when it is valid.
-    fn address<A>(&self, kind: FieldKind, fields: &Fields, object_start: usize, place: Place, inventory: &mut Inventory) -> Option<(A, Span)>
+    fn address<A>(
+        &self,
+        kind: FieldKind,
+        fields: &Fields,
+        object_start: usize,
+        place: Place,
+        inventory: &mut Inventory,
+    ) -> Option<(A, Span)>
     where
         A: AddressKind,
     {
@@ -393,7 +466,10 @@ impl<'a> JsonReader<'a> {
                         self.names.accepted(kind)
                     ),
                 )
-                .with_help(format!("add the key, or pass {} NAME to read a key with another name", kind.option()))
+                .with_help(format!(
+                    "add the key, or pass {} NAME to read a key with another name",
+                    kind.option()
+                ))
                 .at(self.file.location(object_start, 1)),
             );
             return None;
@@ -402,7 +478,11 @@ impl<'a> JsonReader<'a> {
             self.type_error(kind, member, place, "a string", inventory);
             return None;
         };
-        let label = format!("key {} at {}", member.key.value, pointer(place, &member.key.value));
+        let label = format!(
+            "key {} at {}",
+            member.key.value,
+            pointer(place, &member.key.value)
+        );
         let site = site(self.file, string, &label);
         let address = A::check(&string.value, &site, &mut inventory.diagnostics)?;
         let span = if string.verbatim {
@@ -422,7 +502,11 @@ impl<'a> JsonReader<'a> {
             return None;
         }
         let member = fields.members[index].as_ref()?;
-        let label = format!("key {} at {}", member.key.value, pointer(place, &member.key.value));
+        let label = format!(
+            "key {} at {}",
+            member.key.value,
+            pointer(place, &member.key.value)
+        );
         let string = match &member.value {
             Value::String(string) => string.clone(),
             Value::Number(number) => JsonString {
@@ -433,19 +517,37 @@ impl<'a> JsonReader<'a> {
             },
             Value::Literal("null") => return None,
             _ => {
-                self.type_error(FieldKind::Id, member, place, "a string or a number", inventory);
+                self.type_error(
+                    FieldKind::Id,
+                    member,
+                    place,
+                    "a string or a number",
+                    inventory,
+                );
                 return None;
             }
         };
         let site = site(self.file, &string, &label);
-        let id = rules::check_id(&string.value, &site, &mut inventory.diagnostics).filter(|id| !id.is_empty())?;
+        let id = rules::check_id(&string.value, &site, &mut inventory.diagnostics)
+            .filter(|id| !id.is_empty())?;
         let (_, offset) = trim_ascii_whitespace(&string.value);
-        inventory.diagnostics.push(custom_id_warning(id, &label, site.location(offset, id.len())));
+        inventory.diagnostics.push(custom_id_warning(
+            id,
+            &label,
+            site.location(offset, id.len()),
+        ));
         Some(Box::from(id))
     }
 
     /// Reports a value of the wrong JSON type.
-    fn type_error(&self, kind: FieldKind, member: &Member, place: Place, expected: &str, inventory: &mut Inventory) {
+    fn type_error(
+        &self,
+        kind: FieldKind,
+        member: &Member,
+        place: Place,
+        expected: &str,
+        inventory: &mut Inventory,
+    ) {
         inventory.diagnostics.push(
             Diagnostic::new(
                 Rule::InventoryFormat,
@@ -469,19 +571,34 @@ impl<'a> JsonReader<'a> {
     /// Reports a syntax error. When it is inside an element that starts at
     /// `row_start`, that element is also a rejected row running to the end of
     /// the error's line.
-    fn syntax_error(&self, error: SyntaxError, row_start: Option<usize>, help: &str, inventory: &mut Inventory) {
+    fn syntax_error(
+        &self,
+        error: SyntaxError,
+        row_start: Option<usize>,
+        help: &str,
+        inventory: &mut Inventory,
+    ) {
         let first_diagnostic = inventory.diagnostics.len();
         let length = usize::from(error.offset < self.text.len());
         inventory.diagnostics.push(
-            Diagnostic::new(Rule::InventoryFormat, format!("invalid JSON: {}", error.message))
-                .with_help(help.to_string())
-                .at(self.file.location(error.offset, length)),
+            Diagnostic::new(
+                Rule::InventoryFormat,
+                format!("invalid JSON: {}", error.message),
+            )
+            .with_help(help.to_string())
+            .at(self.file.location(error.offset, length)),
         );
         if let Some(row_start) = row_start {
             let bytes = self.text.as_bytes();
             let from = error.offset.min(bytes.len());
-            let line_end = bytes[from..].iter().position(|&b| b == b'\r' || b == b'\n').map_or(bytes.len(), |length| from + length);
-            let raw = self.text.get(row_start..line_end.max(row_start)).unwrap_or_default();
+            let line_end = bytes[from..]
+                .iter()
+                .position(|&b| b == b'\r' || b == b'\n')
+                .map_or(bytes.len(), |length| from + length);
+            let raw = self
+                .text
+                .get(row_start..line_end.max(row_start))
+                .unwrap_or_default();
             inventory.finish_row(first_diagnostic, None, self.file, row_start, raw);
         }
     }
@@ -556,7 +673,13 @@ mod tests {
         inventory
             .diagnostics
             .iter()
-            .map(|d| (d.location.as_ref().map_or(0, |l| l.line), d.rule, d.message.as_str()))
+            .map(|d| {
+                (
+                    d.location.as_ref().map_or(0, |l| l.line),
+                    d.rule,
+                    d.message.as_str(),
+                )
+            })
             .collect()
     }
 
@@ -564,7 +687,11 @@ mod tests {
     fn array_of_objects_read() {
         let inventory = read("t.json", "\u{feff} [\n {\"V4\": \"0.0.0.1\", \"IPv6 Address\": \"2a01::1\"},\n {\"ipv4\": \"0.0.0.2\", \"v6\": \"2a01::2\"}\n]\n");
         assert_eq!(v4s(&inventory), vec!["0.0.0.1", "0.0.0.2"]);
-        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+        assert!(
+            inventory.diagnostics.is_empty(),
+            "{:?}",
+            inventory.diagnostics
+        );
         let v6 = inventory.records[1].origin.v6_location();
         assert_eq!((v6.line, v6.column, v6.length), (3, 29, 7));
     }
@@ -577,26 +704,59 @@ mod tests {
         let found = messages(&inventory);
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!((found[0].0, found[0].1), (2, Rule::InventoryFormat));
-        assert!(found[0].2.contains("JSON Lines needs each object on one line"), "{}", found[0].2);
+        assert!(
+            found[0]
+                .2
+                .contains("JSON Lines needs each object on one line"),
+            "{}",
+            found[0].2
+        );
         assert_eq!(found[1].0, 4);
-        assert!(found[1].2.contains("expected ',' or '}' after the value, found '\"'"), "{}", found[1].2);
-        let lines: Vec<(u32, &str)> = inventory.rejected.iter().map(|r| (r.line, r.raw.as_str())).collect();
-        assert_eq!(lines, vec![(2, "{\"v4\": \"0.0.0.2\", \"v6\": "), (4, "{\"v4\": \"0.0.0.3\" \"v6\": \"2a01::3\"}")]);
+        assert!(
+            found[1]
+                .2
+                .contains("expected ',' or '}' after the value, found '\"'"),
+            "{}",
+            found[1].2
+        );
+        let lines: Vec<(u32, &str)> = inventory
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.raw.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (2, "{\"v4\": \"0.0.0.2\", \"v6\": "),
+                (4, "{\"v4\": \"0.0.0.3\" \"v6\": \"2a01::3\"}")
+            ]
+        );
     }
 
     #[test]
     fn json_starting_with_brace_read_per_line() {
-        let inventory = read("t.json", "{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\"}\n{\"v4\": 2, \"v6\": \"2a01::2\"}\n");
+        let inventory = read(
+            "t.json",
+            "{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\"}\n{\"v4\": 2, \"v6\": \"2a01::2\"}\n",
+        );
         assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
         assert_eq!(messages(&inventory).len(), 1);
-        assert!(inventory.diagnostics[0].message.contains("at /v4"), "{}", inventory.diagnostics[0].message);
+        assert!(
+            inventory.diagnostics[0].message.contains("at /v4"),
+            "{}",
+            inventory.diagnostics[0].message
+        );
     }
 
     #[test]
     fn multi_line_objects_read_one_after_another() {
         let inventory = read("t.json", "{\n  \"v4\": \"0.0.0.1\",\n  \"v6\": \"2a01::1\"\n}\n{\"v4\": \"0.0.0.2\",\n \"v6\": \"2a01::2\"}");
         assert_eq!(v4s(&inventory), vec!["0.0.0.1", "0.0.0.2"]);
-        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+        assert!(
+            inventory.diagnostics.is_empty(),
+            "{:?}",
+            inventory.diagnostics
+        );
     }
 
     #[test]
@@ -605,7 +765,13 @@ mod tests {
         assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
         let found = messages(&inventory);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].2.starts_with("invalid JSON: expected a key string, found '}'"), "{}", found[0].2);
+        assert!(
+            found[0]
+                .2
+                .starts_with("invalid JSON: expected a key string, found '}'"),
+            "{}",
+            found[0].2
+        );
         let location = inventory.diagnostics[0].location.as_ref().unwrap();
         assert_eq!((location.line, location.column), (2, 36));
         assert_eq!(inventory.rejected.len(), 1);
@@ -615,7 +781,14 @@ mod tests {
     #[test]
     fn trailing_text_after_array_rejected() {
         let inventory = read("t.json", "[]\n]");
-        assert_eq!(messages(&inventory), vec![(2, Rule::InventoryFormat, "invalid JSON: expected the end of the file after the array, found ']'")]);
+        assert_eq!(
+            messages(&inventory),
+            vec![(
+                2,
+                Rule::InventoryFormat,
+                "invalid JSON: expected the end of the file after the array, found ']'"
+            )]
+        );
     }
 
     #[test]
@@ -623,7 +796,11 @@ mod tests {
         let text = r#"[{"v4": [[{"a": [1, 2]}]], "v6": {"x": {"y": []}}}, {"v4": true, "v6": "2a01::1"}, "0.0.0.1", 7]"#;
         let inventory = read("t.json", text);
         assert!(inventory.records.is_empty());
-        let found: Vec<&str> = inventory.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        let found: Vec<&str> = inventory
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
         assert_eq!(
             found,
             vec![
@@ -640,22 +817,46 @@ mod tests {
     #[test]
     fn deep_nesting_read_without_overflow() {
         let depth = 100_000;
-        let text = format!("[{{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\", \"deep\": {}{}}}]", "[".repeat(depth), "]".repeat(depth));
+        let text = format!(
+            "[{{\"v4\": \"0.0.0.1\", \"v6\": \"2a01::1\", \"deep\": {}{}}}]",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
         let inventory = read("t.json", &text);
         assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
-        assert_eq!(messages(&inventory), vec![(1, Rule::ExtraField, "unknown key \"deep\" ignored (at /0/deep)")]);
+        assert_eq!(
+            messages(&inventory),
+            vec![(
+                1,
+                Rule::ExtraField,
+                "unknown key \"deep\" ignored (at /0/deep)"
+            )]
+        );
 
         let unclosed = "[".repeat(depth);
         let inventory = read("t.json", &unclosed);
         assert_eq!(inventory.diagnostics.len(), 1);
-        assert!(inventory.diagnostics[0].message.contains("found the end of the file"), "{}", inventory.diagnostics[0].message);
+        assert!(
+            inventory.diagnostics[0]
+                .message
+                .contains("found the end of the file"),
+            "{}",
+            inventory.diagnostics[0].message
+        );
     }
 
     #[test]
     fn repeated_and_aliased_keys_rejected() {
-        let inventory = read("t.json", r#"[{"v4": "0.0.0.1", "V4": "0.0.0.2", "v6": "2a01::1"}, {"v4": "0.0.0.3", "v6": "2a01::3", "x": 1, "x": 2}]"#);
+        let inventory = read(
+            "t.json",
+            r#"[{"v4": "0.0.0.1", "V4": "0.0.0.2", "v6": "2a01::1"}, {"v4": "0.0.0.3", "v6": "2a01::3", "x": 1, "x": 2}]"#,
+        );
         assert!(inventory.records.is_empty());
-        let found: Vec<&str> = inventory.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        let found: Vec<&str> = inventory
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
         assert_eq!(
             found,
             vec![
@@ -669,28 +870,60 @@ mod tests {
     #[test]
     fn missing_key_named() {
         let inventory = read("t.json", r#"[{"v4": "0.0.0.1", "host": "a"}, {}]"#);
-        let errors: Vec<&str> = inventory.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.as_str()).collect();
+        let errors: Vec<&str> = inventory
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message.as_str())
+            .collect();
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].starts_with("object at index 0 has no V6 key: found \"v4\", \"host\"; expected one of 'v6'"), "{}", errors[0]);
-        assert!(errors[1].starts_with("object at index 1 has no V4 key: it has no keys"), "{}", errors[1]);
+        assert!(
+            errors[0].starts_with(
+                "object at index 0 has no V6 key: found \"v4\", \"host\"; expected one of 'v6'"
+            ),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].starts_with("object at index 1 has no V4 key: it has no keys"),
+            "{}",
+            errors[1]
+        );
     }
 
     #[test]
     fn escaped_strings_decoded_and_spanned() {
-        let text = r#"[{"v4": "0.0.0.\u0031", "v6": "2a01::1"}, {"v4": "0.0.0.\u00a0", "v6": "2a01::2"}]"#;
+        let text =
+            r#"[{"v4": "0.0.0.\u0031", "v6": "2a01::1"}, {"v4": "0.0.0.\u00a0", "v6": "2a01::2"}]"#;
         let inventory = read("t.json", text);
         assert_eq!(v4s(&inventory), vec!["0.0.0.1"]);
         assert_eq!(inventory.records[0].origin.v4, Span::new(9, 12));
-        let error = inventory.diagnostics.iter().find(|d| d.rule == Rule::InvalidV4).expect("invalid-v4");
-        assert!(error.message.contains("U+00A0 NO-BREAK SPACE"), "{}", error.message);
-        assert!(error.message.ends_with("(key v4 at /1/v4)"), "{}", error.message);
+        let error = inventory
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == Rule::InvalidV4)
+            .expect("invalid-v4");
+        assert!(
+            error.message.contains("U+00A0 NO-BREAK SPACE"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.ends_with("(key v4 at /1/v4)"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
     fn empty_files() {
         let json = read("t.json", " \n");
         assert_eq!(json.diagnostics.len(), 1);
-        assert!(json.diagnostics[0].message.contains("empty"), "{}", json.diagnostics[0].message);
+        assert!(
+            json.diagnostics[0].message.contains("empty"),
+            "{}",
+            json.diagnostics[0].message
+        );
         let lines = read("t.jsonl", "\n\r\n  \n");
         assert!(lines.diagnostics.is_empty() && lines.records.is_empty());
         let array = read("t.json", "[ ]");
@@ -701,7 +934,13 @@ mod tests {
     fn top_level_scalar_rejected() {
         let inventory = read("t.json", "\"0.0.0.1\"");
         assert_eq!(inventory.diagnostics.len(), 1);
-        assert!(inventory.diagnostics[0].message.contains("found string \"0.0.0.1\""), "{}", inventory.diagnostics[0].message);
+        assert!(
+            inventory.diagnostics[0]
+                .message
+                .contains("found string \"0.0.0.1\""),
+            "{}",
+            inventory.diagnostics[0].message
+        );
     }
 
     #[test]
@@ -714,11 +953,21 @@ mod tests {
         let inventory = read_with("t.json", text, &options);
         let ids: Vec<Option<&str>> = inventory.records.iter().map(|r| r.id.as_deref()).collect();
         assert_eq!(ids, vec![Some("a-1"), Some("42"), None]);
-        assert_eq!(inventory.diagnostics.iter().filter(|d| d.rule == Rule::CustomIdIgnored).count(), 2);
+        assert_eq!(
+            inventory
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == Rule::CustomIdIgnored)
+                .count(),
+            2
+        );
         let codes: Vec<&str> = inventory.rejected.iter().map(|r| r.code).collect();
         assert_eq!(codes, vec!["form-unsafe-character", "inventory-format"]);
 
-        let ignored = read("t.json", r#"[{"id": [], "v4": "0.0.0.1", "v6": "2a01::1"}]"#);
+        let ignored = read(
+            "t.json",
+            r#"[{"id": [], "v4": "0.0.0.1", "v6": "2a01::1"}]"#,
+        );
         assert_eq!(ignored.records.len(), 1);
         assert!(ignored.diagnostics.is_empty(), "{:?}", ignored.diagnostics);
     }
@@ -730,9 +979,17 @@ mod tests {
             v6_column: Some("v4".to_string()),
             ..InventoryOptions::default()
         };
-        let inventory = read_with("t.json", r#"[{"Placeholder": "0.0.0.9", "v4": "2a01::9"}]"#, &options);
+        let inventory = read_with(
+            "t.json",
+            r#"[{"Placeholder": "0.0.0.9", "v4": "2a01::9"}]"#,
+            &options,
+        );
         assert_eq!(v4s(&inventory), vec!["0.0.0.9"]);
-        assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
+        assert!(
+            inventory.diagnostics.is_empty(),
+            "{:?}",
+            inventory.diagnostics
+        );
     }
 
     #[test]

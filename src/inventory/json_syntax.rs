@@ -152,7 +152,11 @@ impl<'t> Lexer<'t> {
 
     /// Describes the text at the current position.
     fn found(&self) -> String {
-        match self.text.get(self.position..).and_then(|rest| rest.chars().next()) {
+        match self
+            .text
+            .get(self.position..)
+            .and_then(|rest| rest.chars().next())
+        {
             None => "the end of the file".to_string(),
             Some('\n' | '\r') => "the end of the line".to_string(),
             Some(character) if character.is_control() || character.is_whitespace() => {
@@ -202,7 +206,10 @@ impl<'t> Lexer<'t> {
         let mut value = String::from(self.text.get(start..self.position).unwrap_or_default());
         loop {
             let run_start = self.position;
-            while bytes.get(self.position).is_some_and(|&byte| byte != b'"' && byte != b'\\' && byte >= 0x20) {
+            while bytes
+                .get(self.position)
+                .is_some_and(|&byte| byte != b'"' && byte != b'\\' && byte >= 0x20)
+            {
                 self.position += 1;
             }
             value.push_str(self.text.get(run_start..self.position).unwrap_or_default());
@@ -242,7 +249,10 @@ impl<'t> Lexer<'t> {
         let start = self.position;
         self.position += 1;
         let Some(&kind) = self.text.as_bytes().get(self.position) else {
-            return Err(self.error_at(start, "the string ends inside an escape sequence".to_string()));
+            return Err(self.error_at(
+                start,
+                "the string ends inside an escape sequence".to_string(),
+            ));
         };
         self.position += 1;
         let character = match kind {
@@ -256,7 +266,11 @@ impl<'t> Lexer<'t> {
             b't' => '\t',
             b'u' => return self.unicode_escape(start),
             _ => {
-                let shown = self.text.get(start..).and_then(|rest| rest.chars().nth(1)).unwrap_or('?');
+                let shown = self
+                    .text
+                    .get(start..)
+                    .and_then(|rest| rest.chars().nth(1))
+                    .unwrap_or('?');
                 return Err(self.error_at(
                     start,
                     format!("invalid escape '\\{shown}'; JSON allows \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t and \\uXXXX"),
@@ -273,7 +287,9 @@ impl<'t> Lexer<'t> {
         let code_point = match first {
             0xD800..=0xDBFF => {
                 let bytes = self.text.as_bytes();
-                if bytes.get(self.position) != Some(&b'\\') || bytes.get(self.position + 1) != Some(&b'u') {
+                if bytes.get(self.position) != Some(&b'\\')
+                    || bytes.get(self.position + 1) != Some(&b'u')
+                {
                     return Err(self.error_at(start, format!("\\u{first:04X} is a high surrogate without the low surrogate that must follow it")));
                 }
                 let second_start = self.position;
@@ -288,11 +304,19 @@ impl<'t> Lexer<'t> {
                 0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00)
             }
             0xDC00..=0xDFFF => {
-                return Err(self.error_at(start, format!("\\u{first:04X} is a low surrogate without a high surrogate before it")));
+                return Err(self.error_at(
+                    start,
+                    format!("\\u{first:04X} is a low surrogate without a high surrogate before it"),
+                ));
             }
             other => u32::from(other),
         };
-        char::from_u32(code_point).ok_or_else(|| self.error_at(start, format!("\\u escape gives U+{code_point:X}, which is not a character")))
+        char::from_u32(code_point).ok_or_else(|| {
+            self.error_at(
+                start,
+                format!("\\u escape gives U+{code_point:X}, which is not a character"),
+            )
+        })
     }
 
     /// Reads four hexadecimal digits.
@@ -307,7 +331,10 @@ impl<'t> Lexer<'t> {
                 self.position += 4;
                 Ok(value)
             }
-            None => Err(self.error_at(start, "\\u must be followed by four hexadecimal digits".to_string())),
+            None => Err(self.error_at(
+                start,
+                "\\u must be followed by four hexadecimal digits".to_string(),
+            )),
         }
     }
 
@@ -350,7 +377,11 @@ impl<'t> Lexer<'t> {
 
     /// Reads `true`, `false` or `null`.
     fn literal(&mut self) -> Result<&'static str, SyntaxError> {
-        let rest = self.text.as_bytes().get(self.position..).unwrap_or_default();
+        let rest = self
+            .text
+            .as_bytes()
+            .get(self.position..)
+            .unwrap_or_default();
         for literal in ["true", "false", "null"] {
             if rest.starts_with(literal.as_bytes()) {
                 self.position += literal.len();
@@ -409,7 +440,11 @@ impl<'t> Lexer<'t> {
                 Expect::FirstOrClose | Expect::Member => {
                     if open == b'{' {
                         if self.peek() != Some(b'"') {
-                            return Err(self.error(if matches!(expect, Expect::FirstOrClose) { "a key string or '}'" } else { "a key string" }));
+                            return Err(self.error(if matches!(expect, Expect::FirstOrClose) {
+                                "a key string or '}'"
+                            } else {
+                                "a key string"
+                            }));
                         }
                         self.string()?;
                         self.skip_inner_space()?;
@@ -438,7 +473,11 @@ impl<'t> Lexer<'t> {
                         stack.pop();
                     }
                     _ => {
-                        let expected = if open == b'[' { "',' or ']'" } else { "',' or '}'" };
+                        let expected = if open == b'[' {
+                            "',' or ']'"
+                        } else {
+                            "',' or '}'"
+                        };
                         return Err(self.error(expected));
                     }
                 },
@@ -461,16 +500,23 @@ mod tests {
     #[test]
     fn string_without_escapes_is_borrowed() {
         let (value, end) = value_of("\"0.0.0.1\" ").unwrap();
-        let Value::String(string) = value else { panic!("not a string") };
+        let Value::String(string) = value else {
+            panic!("not a string")
+        };
         assert!(matches!(string.value, Cow::Borrowed("0.0.0.1")));
-        assert_eq!((string.offset, string.length, string.verbatim), (1, 7, true));
+        assert_eq!(
+            (string.offset, string.length, string.verbatim),
+            (1, 7, true)
+        );
         assert_eq!(end, 9);
     }
 
     #[test]
     fn string_escapes_decoded() {
         let (value, _) = value_of(r#""a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00z""#).unwrap();
-        let Value::String(string) = value else { panic!("not a string") };
+        let Value::String(string) = value else {
+            panic!("not a string")
+        };
         assert_eq!(string.value, "a\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{1F600}z");
         assert!(!string.verbatim);
         assert_eq!(string.length, 36);
@@ -480,17 +526,30 @@ mod tests {
     fn lone_surrogates_rejected() {
         for text in [r#""\ud800""#, r#""\ud800\u0041""#, r#""\udc00""#] {
             let error = value_of(text).unwrap_err();
-            assert!(error.message.contains("surrogate"), "{text}: {}", error.message);
+            assert!(
+                error.message.contains("surrogate"),
+                "{text}: {}",
+                error.message
+            );
             assert_eq!(error.offset, 1, "{text}");
         }
     }
 
     #[test]
     fn bad_escapes_rejected() {
-        assert!(value_of(r#""\x""#).unwrap_err().message.contains("invalid escape '\\x'"));
-        assert!(value_of(r#""\u12""#).unwrap_err().message.contains("four hexadecimal digits"));
+        assert!(value_of(r#""\x""#)
+            .unwrap_err()
+            .message
+            .contains("invalid escape '\\x'"));
+        assert!(value_of(r#""\u12""#)
+            .unwrap_err()
+            .message
+            .contains("four hexadecimal digits"));
         assert!(value_of("\"a\tb\"").unwrap_err().message.contains("U+0009"));
-        assert!(value_of("\"abc").unwrap_err().message.contains("never closed"));
+        assert!(value_of("\"abc")
+            .unwrap_err()
+            .message
+            .contains("never closed"));
     }
 
     #[test]
@@ -524,7 +583,17 @@ mod tests {
 
     #[test]
     fn container_errors_found() {
-        for text in ["[1,]", "[1 2]", "{\"a\" 1}", "{1: 2}", "{\"a\": 1,}", "[1}", "{\"a\": 1]", "[", "[[[]]"] {
+        for text in [
+            "[1,]",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{1: 2}",
+            "{\"a\": 1,}",
+            "[1}",
+            "{\"a\": 1]",
+            "[",
+            "[[[]]",
+        ] {
             assert!(value_of(text).is_err(), "{text} was accepted");
         }
     }

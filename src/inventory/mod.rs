@@ -162,7 +162,10 @@ fn clean_name(name: &str) -> &str {
 
 /// Compares two cleaned names, ignoring case.
 fn names_equal(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b) || a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+    a.eq_ignore_ascii_case(b)
+        || a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Maps column and key names to the values they hold, following the aliases
@@ -186,7 +189,8 @@ impl FieldNames<'_> {
         if v6_option.is_some_and(|option| names_equal(name, option)) {
             return Some(FieldKind::V6);
         }
-        let is_alias = |aliases: &[&str]| aliases.iter().any(|alias| name.eq_ignore_ascii_case(alias));
+        let is_alias =
+            |aliases: &[&str]| aliases.iter().any(|alias| name.eq_ignore_ascii_case(alias));
         if v4_option.is_none() && is_alias(V4_ALIASES) {
             return Some(FieldKind::V4);
         }
@@ -214,7 +218,11 @@ impl FieldNames<'_> {
             FieldKind::V6 => V6_ALIASES,
             FieldKind::Id => ID_ALIASES,
         };
-        aliases.iter().map(|alias| format!("'{alias}'")).collect::<Vec<_>>().join(", ")
+        aliases
+            .iter()
+            .map(|alias| format!("'{alias}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -232,8 +240,18 @@ impl Inventory {
     /// Ends one row or object. When an error was reported from diagnostic
     /// `first_diagnostic` on, the row is rejected with its raw text; otherwise
     /// `record` is kept.
-    fn finish_row(&mut self, first_diagnostic: usize, record: Option<Record>, file: &SourceFile, row_offset: usize, raw: &str) {
-        let first_error = self.diagnostics.get(first_diagnostic..).and_then(|new| new.iter().find(|d| d.is_error()));
+    fn finish_row(
+        &mut self,
+        first_diagnostic: usize,
+        record: Option<Record>,
+        file: &SourceFile,
+        row_offset: usize,
+        raw: &str,
+    ) {
+        let first_error = self
+            .diagnostics
+            .get(first_diagnostic..)
+            .and_then(|new| new.iter().find(|d| d.is_error()));
         match (first_error, record) {
             (Some(error), _) => {
                 let rejected = RejectedRow {
