@@ -29,7 +29,7 @@ fn read_case(name: &str) -> Inventory {
     read_case_with(name, &InventoryOptions::default())
 }
 
-/// The records as (line, V4, V6), the line taken from the V4 value's location.
+/// Lists the records as (line, V4, V6), with the line of the V4 value.
 fn accepted(inventory: &Inventory) -> Vec<(u32, String, String)> {
     inventory
         .records
@@ -44,7 +44,7 @@ fn accepted(inventory: &Inventory) -> Vec<(u32, String, String)> {
         .collect()
 }
 
-/// The rejected rows as (line, rule code).
+/// Lists the rejected rows as (line, rule code).
 fn rejected(inventory: &Inventory) -> Vec<(u32, &'static str)> {
     inventory
         .rejected

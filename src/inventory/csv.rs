@@ -23,7 +23,7 @@ const CANDIDATE_DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 /// which bounds the number of records a file can hold.
 const MIN_ROW_LENGTH: usize = 12;
 
-/// Where the delimiter in use came from.
+/// The source of the delimiter in use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DelimiterSource {
     /// `--delimiter`.
@@ -48,7 +48,7 @@ struct FieldSpan {
     verbatim: bool,
 }
 
-/// Where a record ends, and whether it ran into the end of the file inside quotes.
+/// The end of a record, and the quote it ended inside when the file ended first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct RowExtent {
     /// Offset just past the record's last byte, before its line end.
@@ -466,7 +466,7 @@ impl RowReader<'_> {
     }
 
     /// Reports fields beyond the header: a warning when they are all empty, an
-    /// error for the first one that holds a value.
+    /// error for the first one that contains a value.
     fn check_extra_fields(&self, row: &Row, inventory: &mut Inventory) {
         let expected = self.header.names.len();
         let count = row.record.len();
@@ -591,7 +591,7 @@ fn skip_one_line_end(bytes: &[u8], offset: usize) -> usize {
     }
 }
 
-/// Returns the offset of the first line at or after `start` that holds more
+/// Returns the offset of the first line at or after `start` that contains more
 /// than spaces and tabs.
 fn first_content_line(bytes: &[u8], start: usize) -> Option<usize> {
     let mut line_start = start;

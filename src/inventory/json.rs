@@ -1,9 +1,10 @@
 //! JSON and JSON Lines inventory reader.
 //!
-//! Three layouts are read: a JSON array of objects; JSON Lines (one object a
-//! line, where a bad line is reported and the next lines are still read); and a
-//! `.json` file that starts with `{`, read as JSON Lines unless its first object
-//! spans several lines, in which case the objects are read one after another.
+//! The reader accepts three layouts. The first is a JSON array of objects. The
+//! second is JSON Lines, one object a line, where a bad line is reported and
+//! the next lines are still read. The third is a `.json` file that starts with
+//! `{`: it is read as JSON Lines unless its first object spans several lines,
+//! and then the objects are read one after another.
 //!
 //! Objects are read one at a time by the lexer in [`super::json_syntax`], which
 //! keeps byte offsets and sees repeated keys. Address values must be JSON
@@ -81,7 +82,7 @@ pub fn read_json(
     }
 }
 
-/// Where an object sits, for messages and JSON Pointers.
+/// The position of an object in its file, for messages and JSON Pointers.
 #[derive(Clone, Copy, Debug)]
 enum Place {
     /// An element of the top-level array.
@@ -172,7 +173,7 @@ impl<'a> JsonReader<'a> {
         Ok(())
     }
 
-    /// Reads JSON Lines from `start`: each line that is not blank holds one
+    /// Reads JSON Lines from `start`: each line that is not blank contains one
     /// object, and a syntax error rejects only its line.
     fn read_lines(&mut self, start: usize, inventory: &mut Inventory) {
         let bytes = self.text.as_bytes();
@@ -925,9 +926,11 @@ mod tests {
             json.diagnostics[0].message
         );
         let lines = read("t.jsonl", "\n\r\n  \n");
-        assert!(lines.diagnostics.is_empty() && lines.records.is_empty());
+        assert!(lines.diagnostics.is_empty());
+        assert!(lines.records.is_empty());
         let array = read("t.json", "[ ]");
-        assert!(array.diagnostics.is_empty() && array.records.is_empty());
+        assert!(array.diagnostics.is_empty());
+        assert!(array.records.is_empty());
     }
 
     #[test]

@@ -11,9 +11,9 @@ use std::borrow::Cow;
 /// A JSON syntax error at a byte offset of the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct SyntaxError {
-    /// Where the error was found.
+    /// Byte offset of the error.
     pub offset: usize,
-    /// What is wrong, without the position.
+    /// Description of the error, without its position.
     pub message: String,
     /// True when a value in JSON Lines mode continued past the end of its line.
     pub crossed_line: bool,
@@ -85,7 +85,7 @@ impl<'t> Lexer<'t> {
         }
     }
 
-    /// The current byte offset.
+    /// Returns the current byte offset.
     pub fn position(&self) -> usize {
         self.position
     }
@@ -166,7 +166,7 @@ impl<'t> Lexer<'t> {
         }
     }
 
-    /// Consumes `byte` or returns an error that says it was expected.
+    /// Consumes `byte`, or returns an error that names `expected`.
     pub fn expect(&mut self, byte: u8, expected: &str) -> Result<(), SyntaxError> {
         if self.peek() == Some(byte) {
             self.position += 1;
@@ -392,7 +392,7 @@ impl<'t> Lexer<'t> {
     }
 
     /// Reads one value. Arrays and objects are checked and skipped; the
-    /// returned value only says which of the two it was.
+    /// returned value only tells which of the two it was.
     pub fn value(&mut self) -> Result<Value<'t>, SyntaxError> {
         match self.peek() {
             Some(b'"') => Ok(Value::String(self.string()?)),

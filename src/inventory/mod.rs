@@ -97,7 +97,7 @@ enum FieldKind {
 }
 
 impl FieldKind {
-    /// The name used in messages.
+    /// Returns the name used in messages.
     fn name(self) -> &'static str {
         match self {
             FieldKind::V4 => "V4",
@@ -106,7 +106,7 @@ impl FieldKind {
         }
     }
 
-    /// An example value, for messages that say what was expected.
+    /// Returns an example value, for messages that show what was expected.
     fn example(self) -> &'static str {
         match self {
             FieldKind::V4 => "0.0.0.1",
@@ -115,7 +115,7 @@ impl FieldKind {
         }
     }
 
-    /// The command-line option that names the column or key.
+    /// Returns the command-line option that names the column or key.
     fn option(self) -> &'static str {
         match self {
             FieldKind::V4 => "--v4-column",
