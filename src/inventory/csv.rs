@@ -99,6 +99,8 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
         0
     };
 
+    // A sep= line is never the header, so it is skipped even when
+    // --delimiter overrides the delimiter it declares.
     let mut sep_line_delimiter = None;
     if let Some((delimiter, next_line)) = excel_sep_line(bytes, start) {
         sep_line_delimiter = Some(delimiter);
@@ -204,7 +206,7 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
             let row_length = (extent.end - row_start + 1).max(MIN_ROW_LENGTH);
             inventory
                 .records
-                .reserve((bytes.len() - row_start) / row_length + 1);
+                .reserve(bytes.len().saturating_sub(row_start) / row_length + 1);
         }
         let row = Row {
             record: &record,
