@@ -2,7 +2,7 @@
 //!
 //! Run with `cargo run --release --example read_speed [ROWS]` (default
 //! 1,000,000). The rows use global unicast IPv6 addresses, so no row produces a
-//! finding; a file of documentation addresses (2001:db8::/32) produces one
+//! finding. A file of documentation addresses (2001:db8::/32) produces one
 //! warning a row and reads much more slowly.
 
 use std::fmt::Write as _;

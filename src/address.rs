@@ -126,7 +126,7 @@ pub fn trim_ascii_whitespace(value: &str) -> (&str, usize) {
 /// The value must already be trimmed and non-empty.
 pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
     // Fast path: every check below only explains a value that the standard
-    // parser rejects, so a value it accepts is valid as it stands.
+    // parser rejects, so a value it accepts is valid.
     if let Some(address) = parse_v4_plain(value.as_bytes()) {
         return Ok(address);
     }
@@ -282,6 +282,7 @@ fn parse_v6_plain(value: &[u8]) -> Option<Ipv6Addr> {
     let mut tail_length = 0;
     let mut compressed = false;
     let mut index = 0;
+
     if value.starts_with(b"::") {
         compressed = true;
         index = 2;
@@ -305,6 +306,7 @@ fn parse_v6_plain(value: &[u8]) -> Option<Ipv6Addr> {
             *head.get_mut(head_length)? = group;
             head_length += 1;
         }
+
         if index == value.len() {
             break;
         }
@@ -322,6 +324,7 @@ fn parse_v6_plain(value: &[u8]) -> Option<Ipv6Addr> {
             return None;
         }
     }
+
     let groups = head_length + tail_length;
     if (compressed && groups > 7) || (!compressed && groups != 8) {
         return None;
