@@ -10,8 +10,9 @@
 use std::sync::Arc;
 
 use v6map::address;
-use v6map::diagnostic::Diagnostic;
+use v6map::diagnostic::{Diagnostic, Rule};
 use v6map::dtd::Dtd;
+use v6map::inventory::{self, InputFormat, Inventory, InventoryOptions};
 use v6map::render::{self, OutputFormat, RenderOptions};
 use v6map::source::SourceFile;
 
@@ -70,6 +71,47 @@ pub fn dtd_parse(data: &[u8]) {
             assert!(violation.range.end <= document.len());
         }
     }
+}
+
+/// Decodes bytes as a CSV inventory and reads it, with the delimiter detected
+/// and with `;` given explicitly.
+pub fn inventory_csv(data: &[u8]) {
+    let detected = InventoryOptions::default();
+    let semicolon = InventoryOptions {
+        delimiter: Some(b';'),
+        keep_ids: true,
+        ..InventoryOptions::default()
+    };
+    read_inventory_bytes(data, "fuzz.csv", InputFormat::Csv, &detected);
+    read_inventory_bytes(data, "fuzz.csv", InputFormat::Csv, &semicolon);
+}
+
+/// Decodes bytes as a JSON inventory and reads it as JSON and as JSON Lines.
+pub fn inventory_json(data: &[u8]) {
+    let options = InventoryOptions {
+        keep_ids: true,
+        ..InventoryOptions::default()
+    };
+    read_inventory_bytes(data, "fuzz.json", InputFormat::Json, &options);
+    read_inventory_bytes(data, "fuzz.jsonl", InputFormat::Jsonl, &options);
+}
+
+fn read_inventory_bytes(data: &[u8], name: &str, format: InputFormat, options: &InventoryOptions) {
+    let file = match SourceFile::decode(name, data.to_vec(), Rule::InventoryFormat) {
+        Ok(file) => Arc::new(file),
+        Err(diagnostic) => {
+            render_all(&[*diagnostic], &[]);
+            return;
+        }
+    };
+    let mut read = Inventory::default();
+    inventory::read_inventory(file.clone(), format, options, &mut read);
+    let length = file.text().len();
+    for record in &read.records {
+        assert!(record.origin.v4.offset + record.origin.v4.length <= length);
+        assert!(record.origin.v6.offset + record.origin.v6.length <= length);
+    }
+    render_all(&read.diagnostics, &[file]);
 }
 
 /// Renders `diagnostics` in every format to memory, as the binary would print

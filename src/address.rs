@@ -131,6 +131,29 @@ pub fn trim_ascii_whitespace(value: &str) -> (&str, usize) {
     (value.get(start..end).unwrap_or_default(), start)
 }
 
+/// Values longer than this many bytes are rejected without quoting them whole
+/// or explaining their syntax, so one huge field cannot make a huge message.
+/// It is more than twice the longest address text (45 characters), so every
+/// typo, zone index or prefix length of a real address is still explained.
+const MAX_EXPLAINED_BYTES: usize = 100;
+
+/// Describes a value too long to be `what`, quoting only its start. Returns
+/// `None` for values short enough to explain.
+fn too_long(value: &str, what: &str, longest: usize) -> Option<String> {
+    if value.len() <= MAX_EXPLAINED_BYTES {
+        return None;
+    }
+    let mut end = 40;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(format!(
+        "'{}...' ({} bytes) is not {what}: it is longer than any address ({longest} characters at most)",
+        &value[..end],
+        value.len()
+    ))
+}
+
 /// Parses a V4 value: exactly four decimal octets without leading zeros.
 /// The value must already be trimmed and non-empty.
 pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
@@ -144,6 +167,9 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
     }
     let invalid =
         |message: String, help: &str| Err(AddressFinding::new(Rule::InvalidV4, message, help));
+    if let Some(message) = too_long(value, "an IPv4 address", 15) {
+        return invalid(message, "write four decimal octets, for example 0.0.0.1");
+    }
     if let Some(described) = invisible_character(value) {
         return invalid(
             format!("'{value}' is not an IPv4 address: it contains {described}"),
@@ -393,6 +419,12 @@ pub fn parse_v6(value: &str) -> Result<Ipv6Addr, AddressFinding> {
     }
     let invalid =
         |message: String, help: &str| Err(AddressFinding::new(Rule::InvalidV6, message, help));
+    if let Some(message) = too_long(value, "an IPv6 address", 45) {
+        return invalid(
+            message,
+            "write eight groups of up to four hexadecimal digits separated by ':', with '::' at most once for a run of zero groups",
+        );
+    }
     if let Some(described) = invisible_character(value) {
         return invalid(
             format!("'{value}' is not an IPv6 address: it contains {described}"),

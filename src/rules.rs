@@ -48,6 +48,15 @@ impl ValueSite<'_> {
     }
 }
 
+/// Cuts a value quoted in a message to its first 60 characters, so a huge
+/// field cannot make a huge message.
+fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(60) {
+        Some((end, _)) => format!("{}...", &value[..end]).into(),
+        None => value.into(),
+    }
+}
+
 /// Trims a value and reports surrounding or missing text. Returns the trimmed
 /// value and its offset within `raw`, or `None` when the value is empty.
 fn trim_value<'v>(
@@ -71,7 +80,8 @@ fn trim_value<'v>(
             Diagnostic::new(
                 Rule::WhitespaceInValue,
                 format!(
-                    "whitespace around {kind} '{trimmed}' was trimmed ({})",
+                    "whitespace around {kind} '{}' was trimmed ({})",
+                    shorten(trimmed),
                     site.label
                 ),
             )
@@ -140,7 +150,8 @@ pub fn check_id<'v>(raw: &'v str, site: &ValueSite, out: &mut Vec<Diagnostic>) -
             Diagnostic::new(
                 Rule::WhitespaceInValue,
                 format!(
-                    "whitespace around ID '{value}' was trimmed ({})",
+                    "whitespace around ID '{}' was trimmed ({})",
+                    shorten(value),
                     site.label
                 ),
             )
@@ -165,7 +176,7 @@ pub fn check_id<'v>(raw: &'v str, site: &ValueSite, out: &mut Vec<Diagnostic>) -
             Rule::FormUnsafeCharacter
         };
         out.push(
-            Diagnostic::new(rule, format!("ID '{value}' contains '{character}': {reason} ({})", site.label))
+            Diagnostic::new(rule, format!("ID '{}' contains '{character}': {reason} ({})", shorten(value), site.label))
                 .with_help("Qualys does not save custom IDs: drop --keep-ids, or change the ID to letters, digits, '-', '_' and '.'")
                 .at(site.location(start + index, character.len_utf8()))
                 .with_severity(Severity::Error.min(site.max_severity)),
