@@ -18,6 +18,19 @@ pub struct SourceFile {
     text: String,
     /// Byte offsets at which each line starts; built on first use.
     line_starts: OnceLock<Vec<usize>>,
+    /// The number of characters before each [`CHAR_BLOCK`]-byte block; built on
+    /// first use, so that a column costs at most one block's scan.
+    chars_before_block: OnceLock<Vec<usize>>,
+}
+
+/// The block size of the character count index. Without the index, counting a
+/// column scans its line from the start, and a million findings on one long
+/// line cost a million scans of that line.
+const CHAR_BLOCK: usize = 1024;
+
+/// Counts the characters that start in `bytes`, which is part of valid UTF-8.
+fn count_char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| byte & 0xC0 != 0x80).count()
 }
 
 impl SourceFile {
@@ -27,6 +40,7 @@ impl SourceFile {
             name: name.into(),
             text,
             line_starts: OnceLock::new(),
+            chars_before_block: OnceLock::new(),
         }
     }
 
@@ -71,8 +85,29 @@ impl SourceFile {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.text[line_start..end].chars().count() + 1;
+        let column = self.chars_before(end) - self.chars_before(line_start) + 1;
         (saturate(line_index + 1), saturate(column))
+    }
+
+    /// Returns the number of characters before `offset`, which must be a
+    /// character boundary.
+    fn chars_before(&self, offset: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let blocks = self.chars_before_block.get_or_init(|| {
+            let mut total = 0;
+            let mut counts = Vec::with_capacity(bytes.len() / CHAR_BLOCK + 2);
+            for block in bytes.chunks(CHAR_BLOCK) {
+                counts.push(total);
+                total += count_char_starts(block);
+            }
+            // The count before the block after the last, for offsets at the end.
+            counts.push(total);
+            counts
+        });
+        let block = offset / CHAR_BLOCK;
+        let block_start = block * CHAR_BLOCK;
+        blocks.get(block).copied().unwrap_or(0)
+            + count_char_starts(bytes.get(block_start..offset).unwrap_or_default())
     }
 
     /// Returns the location of a byte span.

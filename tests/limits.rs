@@ -118,13 +118,25 @@ fn huge_address_value_not_quoted_whole() {
     let value = format!("2001:db8::{}", "f".repeat(1 << 20));
     let finding = v6map::address::parse_v6(&value).expect_err("not an address");
     assert_eq!(finding.rule, Rule::InvalidV6);
-    assert!(finding.message.len() < 200, "{} bytes", finding.message.len());
-    assert!(finding.message.contains("1048586 bytes"), "{}", finding.message);
+    assert!(
+        finding.message.len() < 200,
+        "{} bytes",
+        finding.message.len()
+    );
+    assert!(
+        finding.message.contains("1048586 bytes"),
+        "{}",
+        finding.message
+    );
 
     let value = format!("10.0.0.{}", "1".repeat(1 << 20));
     let finding = v6map::address::parse_v4(&value).expect_err("not an address");
     assert_eq!(finding.rule, Rule::InvalidV4);
-    assert!(finding.message.len() < 200, "{} bytes", finding.message.len());
+    assert!(
+        finding.message.len() < 200,
+        "{} bytes",
+        finding.message.len()
+    );
 }
 
 /// A megabyte custom ID with a form-unsafe character is quoted by its start.
@@ -144,4 +156,51 @@ fn huge_id_value_not_quoted_whole() {
     assert_eq!(v6map::rules::check_id(&text, &site, &mut out), None);
     assert_eq!(out.len(), 1);
     assert!(out[0].message.len() < 300, "{} bytes", out[0].message.len());
+}
+
+/// Columns are counted in characters; the block index must agree with a plain
+/// count at every offset, around block boundaries and multi-byte characters.
+#[test]
+fn column_matches_plain_count_across_blocks() {
+    let mut text = String::new();
+    for n in 0..1500 {
+        text.push(match n % 7 {
+            0 => 'é',
+            1 => '€',
+            2 => '𝄞',
+            3 if n % 300 == 3 => '\n',
+            _ => 'a',
+        });
+    }
+    let file = SourceFile::new("columns.txt", text.clone());
+    for offset in (0..=text.len()).filter(|&offset| text.is_char_boundary(offset)) {
+        let line_start = text[..offset].rfind('\n').map_or(0, |index| index + 1);
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = text[line_start..offset].chars().count() + 1;
+        assert_eq!(
+            file.line_column(offset),
+            (line as u32, column as u32),
+            "offset {offset}"
+        );
+    }
+}
+
+/// A finding's column once cost a scan from the start of its line, so 100,000
+/// findings on one 10 MB line took minutes.
+#[test]
+fn many_columns_on_one_long_line_fast() {
+    let text = "é".repeat(5 << 20);
+    let file = SourceFile::new("line.txt", text.clone());
+    within(
+        Duration::from_secs(5),
+        "100,000 columns on a 10 MB line",
+        || {
+            for n in 0..100_000usize {
+                let offset = (n * 104_729) % (text.len() / 2) * 2;
+                let (line, column) = file.line_column(offset);
+                assert_eq!(line, 1);
+                assert_eq!(column as usize, offset / 2 + 1);
+            }
+        },
+    );
 }
