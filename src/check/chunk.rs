@@ -36,8 +36,8 @@ fn is_space(byte: u8) -> bool {
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     let rest = bytes.get(from..)?;
     match needle {
-        [single] => rest.iter().position(|byte| byte == single).map(|index| from + index),
-        _ => rest.windows(needle.len()).position(|window| window == needle).map(|index| from + index),
+        [single] => memchr::memchr(*single, rest).map(|index| from + index),
+        _ => memchr::memmem::find(rest, needle).map(|index| from + index),
     }
 }
 

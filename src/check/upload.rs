@@ -219,39 +219,35 @@ fn word_around(text: &str, index: usize) -> (usize, &str) {
 
 /// Scans the xml_data value (from `value_start` to the end of the file) for
 /// characters that form decoding changes, and the whole file for bare CR line
-/// ends. This is one pass over the bytes.
+/// ends.
 pub(crate) fn check_body(file: &SourceFile, value_start: usize, out: &mut Vec<Diagnostic>) {
     let text = file.text();
     let bytes = text.as_bytes();
+    let value = bytes.get(value_start..).unwrap_or_default();
     let mut reported = 0usize;
     let mut unreported = 0usize;
     let mut unreported_error = false;
     let mut first_ampersand = true;
-    let mut bare_cr_count = 0usize;
-    let mut first_bare_cr = None;
 
-    for (index, &byte) in bytes.iter().enumerate() {
-        let severity = match byte {
-            b'\r' => {
-                if bytes.get(index + 1) != Some(&b'\n') {
-                    bare_cr_count += 1;
-                    first_bare_cr.get_or_insert(index);
-                }
-                continue;
-            }
-            b'+' => Severity::Warning,
-            b'&' | b'%' | b'#' => Severity::Error,
-            _ => continue,
+    // Two sorted streams of candidates, merged so that the first ones in the
+    // file are the ones reported.
+    let mut errors = memchr::memchr3_iter(b'&', b'%', b'#', value).map(|index| value_start + index).peekable();
+    let mut pluses = memchr::memchr_iter(b'+', value).map(|index| value_start + index).peekable();
+    loop {
+        let index = match (errors.peek(), pluses.peek()) {
+            (Some(&error), Some(&plus)) if plus < error => pluses.next(),
+            (Some(_), _) => errors.next(),
+            (None, Some(_)) => pluses.next(),
+            (None, None) => None,
         };
-        if index < value_start {
-            continue;
-        }
+        let Some(index) = index else {
+            break;
+        };
+        let byte = bytes[index];
+        let severity = if byte == b'+' { Severity::Warning } else { Severity::Error };
         if reported >= MAX_UNSAFE_REPORTED {
             unreported += 1;
             unreported_error |= severity == Severity::Error;
-            if byte == b'&' {
-                first_ampersand = false;
-            }
             continue;
         }
         reported += 1;
@@ -271,6 +267,10 @@ pub(crate) fn check_body(file: &SourceFile, value_start: usize, out: &mut Vec<Di
         };
         out.push(diagnostic.with_severity(severity).at(file.location(index, 1)));
     }
+
+    let mut bare_cr = memchr::memchr_iter(b'\r', bytes).filter(|&index| bytes.get(index + 1) != Some(&b'\n'));
+    let first_bare_cr = bare_cr.next();
+    let bare_cr_count = first_bare_cr.map_or(0, |_| 1 + bare_cr.count());
 
     if unreported > 0 {
         out.push(

@@ -417,43 +417,35 @@ struct LeafValue {
 /// Reads the text content of a leaf element such as `<V4>`.
 fn leaf_value(node: Node, xml: &str) -> LeafValue {
     let element = node.range();
-    let source = xml.get(element.clone()).unwrap_or_default();
-    let content = if source.ends_with("/>") {
-        element.clone()
-    } else {
-        let start = start_tag_end(source).map_or(element.start, |end| element.start + end);
-        let end = source.rfind("</").map_or(element.end, |index| element.start + index);
-        start..end.max(start)
-    };
-    let mut texts = node.children().filter(|child| child.is_text());
-    let (text, single) = match (texts.next(), texts.next()) {
-        (None, _) => (String::new(), true),
-        (Some(first), None) => (first.text().unwrap_or_default().to_string(), true),
-        (Some(first), Some(second)) => {
-            let mut text = String::new();
-            for part in [first, second].into_iter().chain(texts) {
-                text.push_str(part.text().unwrap_or_default());
-            }
-            (text, false)
+    let (first, last) = match (node.first_child(), node.last_child()) {
+        (Some(first), Some(last)) => (first, last),
+        _ => {
+            // No content: `<V4/>` or `<V4></V4>`; point at the element.
+            return LeafValue {
+                text: String::new(),
+                range: element,
+                verbatim: false,
+            };
         }
     };
-    let verbatim = single && xml.get(content.clone()) == Some(text.as_str());
-    LeafValue { text, range: content, verbatim }
-}
-
-/// Returns the length of a start tag at the beginning of `source`, skipping
-/// quoted attribute values.
-fn start_tag_end(source: &str) -> Option<usize> {
-    let mut quote = None;
-    for (index, byte) in source.bytes().enumerate() {
-        match (quote, byte) {
-            (None, b'"' | b'\'') => quote = Some(byte),
-            (Some(open), _) if byte == open => quote = None,
-            (None, b'>') => return Some(index + 1),
-            _ => {}
-        }
+    let range = first.range().start..last.range().end;
+    if first == last && first.is_text() {
+        let text = first.text().unwrap_or_default();
+        // A reference, a CDATA section or a normalised CR LF always makes the
+        // raw text longer than its value, so equal lengths mean a verbatim copy.
+        let verbatim = text.len() == range.len();
+        return LeafValue {
+            text: text.to_string(),
+            range,
+            verbatim,
+        };
     }
-    None
+    let mut text = String::new();
+    for child in node.children().filter(|child| child.is_text()) {
+        text.push_str(child.text().unwrap_or_default());
+    }
+    let verbatim = xml.get(range.clone()) == Some(text.as_str());
+    LeafValue { text, range, verbatim }
 }
 
 /// What a record-carrying document is, for the value rules.
@@ -465,8 +457,8 @@ pub(crate) enum RecordSource {
     Response,
 }
 
-/// Checks every `IP_MAP` whose parent is an `IP_MAP_LIST` under `scope`
-/// (the scope itself included) and collects its record when both values are valid.
+/// Checks every `IP_MAP` whose parent is an `IP_MAP_LIST` at or under
+/// `scope`, and collects its record when both values are valid.
 pub(crate) fn check_records(
     scope: Node,
     xml: &str,
@@ -476,10 +468,16 @@ pub(crate) fn check_records(
     out: &mut Vec<Diagnostic>,
     records: &mut Vec<CompactRecord>,
 ) {
-    for node in scope.descendants() {
-        if node.has_tag_name("IP_MAP") && node.parent_element().is_some_and(|parent| parent.has_tag_name("IP_MAP_LIST")) {
+    if scope.has_tag_name("IP_MAP_LIST") {
+        for node in scope.children().filter(|child| child.has_tag_name("IP_MAP")) {
             check_ip_map(node, xml, file, mapping, source, out, records);
         }
+        return;
+    }
+    // A list output nests its IP_MAP_LIST in RESPONSE; IP_MAP elements are
+    // never searched for inside records, so the walk stays short.
+    for child in scope.children().filter(|child| child.is_element() && !child.has_tag_name("IP_MAP")) {
+        check_records(child, xml, file, mapping, source, out, records);
     }
 }
 
@@ -496,7 +494,19 @@ fn check_ip_map(
         RecordSource::Upload => Severity::Error,
         RecordSource::Response => Severity::Warning,
     };
-    let child = |name: &str| node.children().find(|child| child.has_tag_name(name));
+    // The first of each child counts; the DTD reports repeated ones.
+    let (mut id, mut v4, mut v6) = (None, None, None);
+    for child in node.children().filter(Node::is_element) {
+        let slot = match child.tag_name().name() {
+            "V4" => &mut v4,
+            "V6" => &mut v6,
+            "ID" => &mut id,
+            _ => continue,
+        };
+        if slot.is_none() && child.tag_name().namespace().is_none() {
+            *slot = Some(child);
+        }
+    }
     let site = |value: &LeafValue, label: &'static str| {
         let range = mapping.range(value.range.clone());
         ValueSite {
@@ -509,16 +519,16 @@ fn check_ip_map(
         }
     };
 
-    if let Some(id) = child("ID") {
+    if let Some(id) = id {
         let value = leaf_value(id, xml);
         check_id(&value, &site(&value, "element ID"), source, out);
     }
-    let v4 = child("V4").map(|element| {
+    let v4 = v4.map(|element| {
         let value = leaf_value(element, xml);
         let site = site(&value, "element V4");
         (rules::check_v4(&value.text, &site, out), value_span(&value, &site))
     });
-    let v6 = child("V6").map(|element| {
+    let v6 = v6.map(|element| {
         let value = leaf_value(element, xml);
         let site = site(&value, "element V6");
         (rules::check_v6(&value.text, &site, out), value_span(&value, &site))
