@@ -53,6 +53,10 @@ pub struct GenerateOutcome {
 /// only failures that stop the run (unreadable input, unwritable output,
 /// contradicting options) are errors. `stdout` receives the upload when
 /// `options.output` is `None`.
-pub fn run(_options: &GenerateOptions, _stdin: &mut dyn std::io::Read, _stdout: &mut dyn std::io::Write) -> Result<GenerateOutcome, RunError> {
+pub fn run(
+    _options: &GenerateOptions,
+    _stdin: &mut dyn std::io::Read,
+    _stdout: &mut dyn std::io::Write,
+) -> Result<GenerateOutcome, RunError> {
     todo!("generate")
 }
