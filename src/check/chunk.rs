@@ -129,15 +129,31 @@ struct Layout {
 /// Scans the root's children, feeding the content matcher on the way.
 /// Returns `None` for anything the scanner does not handle and for any
 /// mismatch of the root's content model.
-fn scan(file: &SourceFile, xml_start: usize, prolog: &Prolog, dtd: Option<&Dtd>, tuning: &Tuning) -> Option<Layout> {
+fn scan(
+    file: &SourceFile,
+    xml_start: usize,
+    prolog: &Prolog,
+    dtd: Option<&Dtd>,
+    tuning: &Tuning,
+) -> Option<Layout> {
     let text = file.text();
     let bytes = text.as_bytes();
     let (name, name_range) = prolog.root.as_ref()?;
-    if name != ROOT || prolog.doctype.as_ref().is_some_and(|doctype| doctype.has_subset) {
+    if name != ROOT
+        || prolog
+            .doctype
+            .as_ref()
+            .is_some_and(|doctype| doctype.has_subset)
+    {
         return None;
     }
     let root_start = name_range.start - 1;
-    let tag_end = name_range.end + bytes.get(name_range.end..)?.iter().take_while(|&&byte| is_space(byte)).count();
+    let tag_end = name_range.end
+        + bytes
+            .get(name_range.end..)?
+            .iter()
+            .take_while(|&&byte| is_space(byte))
+            .count();
     if bytes.get(tag_end) != Some(&b'>') {
         return None;
     }
@@ -229,7 +245,8 @@ struct ChunkResult {
 
 fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Option<ChunkResult> {
     let content = file.text().get(range.clone())?;
-    let mut wrapped = String::with_capacity(WRAPPER_START.len() + content.len() + WRAPPER_END.len());
+    let mut wrapped =
+        String::with_capacity(WRAPPER_START.len() + content.len() + WRAPPER_END.len());
     wrapped.push_str(WRAPPER_START);
     wrapped.push_str(content);
     wrapped.push_str(WRAPPER_END);
@@ -245,10 +262,23 @@ fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Opt
     let root = document.root_element();
     if let Some(dtd) = dtd {
         for child in root.children().filter(|child| child.is_element()) {
-            xml::violation_diagnostics(file, mapping, dtd.validate_tree(child), &mut result.diagnostics);
+            xml::violation_diagnostics(
+                file,
+                mapping,
+                dtd.validate_tree(child),
+                &mut result.diagnostics,
+            );
         }
     }
-    xml::check_records(root, &wrapped, file, mapping, RecordSource::Upload, &mut result.diagnostics, &mut result.records);
+    xml::check_records(
+        root,
+        &wrapped,
+        file,
+        mapping,
+        RecordSource::Upload,
+        &mut result.diagnostics,
+        &mut result.records,
+    );
     Some(result)
 }
 
@@ -264,9 +294,14 @@ pub(crate) fn check_chunked(
     let mut diagnostics = Vec::new();
     let layout = scan(file, xml_start, prolog, dtd, tuning)?;
     debug_assert!(layout.root.start < layout.content.start);
-    let chunks: Vec<Range<usize>> = layout.boundaries.windows(2).map(|pair| pair[0]..pair[1]).collect();
+    let chunks: Vec<Range<usize>> = layout
+        .boundaries
+        .windows(2)
+        .map(|pair| pair[0]..pair[1])
+        .collect();
 
-    let results: Vec<Mutex<Option<ChunkResult>>> = chunks.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<ChunkResult>>> =
+        chunks.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let work = || loop {

@@ -104,7 +104,10 @@ impl FileCheck {
 
     /// The valid records, in file order.
     pub fn records(&self) -> Vec<Record> {
-        self.records.iter().map(|record| record.to_record(&self.source)).collect()
+        self.records
+            .iter()
+            .map(|record| record.to_record(&self.source))
+            .collect()
     }
 }
 
@@ -115,7 +118,11 @@ pub fn check_bytes(name: &str, bytes: Vec<u8>) -> (Arc<SourceFile>, Vec<Diagnost
 }
 
 /// Like [`check_bytes`], with explicit chunk settings.
-pub fn check_bytes_with(name: &str, bytes: Vec<u8>, tuning: &Tuning) -> (Arc<SourceFile>, Vec<Diagnostic>, Vec<Record>) {
+pub fn check_bytes_with(
+    name: &str,
+    bytes: Vec<u8>,
+    tuning: &Tuning,
+) -> (Arc<SourceFile>, Vec<Diagnostic>, Vec<Record>) {
     let mut check = check_document(name, bytes, tuning);
     let group = [(&check.source, &check.records)];
     let (record_severity, max_severity) = duplicate_severities(check.kind);
@@ -138,8 +145,15 @@ fn duplicate_severities(kind: DocumentKind) -> (Severity, Severity) {
 /// the order does not depend on how the file was checked.
 fn sort_in_file(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| d.location.as_ref().map_or((usize::MAX, 0), |l| (l.offset, l.length));
-        key(a).cmp(&key(b)).then(a.rule.cmp(&b.rule)).then_with(|| a.message.cmp(&b.message))
+        let key = |d: &Diagnostic| {
+            d.location
+                .as_ref()
+                .map_or((usize::MAX, 0), |l| (l.offset, l.length))
+        };
+        key(a)
+            .cmp(&key(b))
+            .then(a.rule.cmp(&b.rule))
+            .then_with(|| a.message.cmp(&b.message))
     });
 }
 
@@ -186,7 +200,10 @@ pub fn check_document(name: &str, bytes: Vec<u8>, tuning: &Tuning) -> FileCheck 
 fn unknown_content(file: &SourceFile, content: &str) -> Diagnostic {
     let first_line = content.lines().next().unwrap_or_default();
     let (found, help) = if content.is_empty() {
-        ("the file is empty".to_string(), "check that this is the file you meant")
+        (
+            "the file is empty".to_string(),
+            "check that this is the file you meant",
+        )
     } else if content.starts_with(['{', '[']) {
         (
             "it looks like JSON, perhaps an inventory".to_string(),
@@ -194,11 +211,15 @@ fn unknown_content(file: &SourceFile, content: &str) -> Diagnostic {
         )
     } else if first_line.contains([',', ';', '\t']) {
         (
-            "it looks like a CSV file, perhaps an inventory (a CSV file? use v6map generate)".to_string(),
+            "it looks like a CSV file, perhaps an inventory (a CSV file? use v6map generate)"
+                .to_string(),
             "to turn an inventory into an upload file, run `v6map generate FILE -o add.xml`",
         )
     } else {
-        ("it is not XML and has no form header".to_string(), "check that this is the file you meant")
+        (
+            "it is not XML and has no form header".to_string(),
+            "check that this is the file you meant",
+        )
     };
     Diagnostic::new(
         Rule::UnknownDocument,
@@ -219,7 +240,11 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
     let out = &mut check.diagnostics;
     let prolog = xml::scan_prolog(text, start);
 
-    if let Some(diagnostic) = prolog.doctype.as_ref().and_then(|doctype| xml::entity_diagnostic(&file, doctype)) {
+    if let Some(diagnostic) = prolog
+        .doctype
+        .as_ref()
+        .and_then(|doctype| xml::entity_diagnostic(&file, doctype))
+    {
         out.push(diagnostic);
         if !in_form {
             check.kind = kind_of_root(prolog.root.as_ref().map(|(name, _)| name.as_str()));
@@ -227,7 +252,10 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
         return;
     }
 
-    let root = prolog.root.as_ref().map(|(name, range)| (name.as_str(), range.clone()));
+    let root = prolog
+        .root
+        .as_ref()
+        .map(|(name, range)| (name.as_str(), range.clone()));
     let is_upload = match root.clone() {
         Some(("IP_MAP_LIST", _)) => true,
         Some((name, range)) if in_form => {
@@ -257,14 +285,19 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
         upload::check_body(&file, 0, out);
     }
 
-    let dtd = root.as_ref().and_then(|(name, _)| xml::dtd_name_for_root(name)).and_then(Dtd::bundled);
+    let dtd = root
+        .as_ref()
+        .and_then(|(name, _)| xml::dtd_name_for_root(name))
+        .and_then(Dtd::bundled);
     if let (Some(doctype), Some((name, _))) = (&prolog.doctype, &root) {
         xml::doctype_diagnostics(&file, doctype, name, out);
     }
 
     let xml_text = &text[start..];
     if is_upload && xml_text.len() > tuning.chunk_threshold {
-        if let Some((diagnostics, records)) = chunk::check_chunked(&file, start, &prolog, dtd, tuning) {
+        if let Some((diagnostics, records)) =
+            chunk::check_chunked(&file, start, &prolog, dtd, tuning)
+        {
             check.diagnostics.extend(diagnostics);
             check.records = records;
             check.chunked = true;
@@ -279,16 +312,35 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
             return;
         }
     };
-    let mapping = Mapping { base: start, synthetic: 0 };
+    let mapping = Mapping {
+        base: start,
+        synthetic: 0,
+    };
     let root_node = document.root_element();
     if let Some(dtd) = dtd {
         xml::violation_diagnostics(&file, mapping, dtd.validate_tree(root_node), out);
     }
     let mut part = Vec::new();
     match check.kind {
-        DocumentKind::Upload(_) => xml::check_records(root_node, xml_text, &file, mapping, RecordSource::Upload, out, &mut part),
+        DocumentKind::Upload(_) => xml::check_records(
+            root_node,
+            xml_text,
+            &file,
+            mapping,
+            RecordSource::Upload,
+            out,
+            &mut part,
+        ),
         DocumentKind::ListOutput => {
-            xml::check_records(root_node, xml_text, &file, mapping, RecordSource::Response, out, &mut part);
+            xml::check_records(
+                root_node,
+                xml_text,
+                &file,
+                mapping,
+                RecordSource::Response,
+                out,
+                &mut part,
+            );
             response::check_list_output(root_node, &file, mapping, out);
         }
         DocumentKind::SimpleReturn => response::check_simple_return(root_node, &file, mapping, out),
@@ -319,11 +371,18 @@ fn unknown_root(file: &SourceFile, name: &str, range: std::ops::Range<usize>) ->
 }
 
 /// Reads one input; `-` is standard input, which can be read once.
-fn read_input(input: &str, stdin: &mut dyn Read, stdin_used: &mut bool) -> Result<(String, Vec<u8>), RunError> {
+fn read_input(
+    input: &str,
+    stdin: &mut dyn Read,
+    stdin_used: &mut bool,
+) -> Result<(String, Vec<u8>), RunError> {
     let mut bytes = Vec::new();
     if input == "-" {
         if *stdin_used {
-            return Err(RunError::new("standard input ('-') is given more than once").with_help("pass '-' only once"));
+            return Err(
+                RunError::new("standard input ('-') is given more than once")
+                    .with_help("pass '-' only once"),
+            );
         }
         *stdin_used = true;
         stdin
@@ -332,7 +391,8 @@ fn read_input(input: &str, stdin: &mut dyn Read, stdin_used: &mut bool) -> Resul
         return Ok((STDIN_NAME.to_string(), bytes));
     }
     let bytes = std::fs::read(input).map_err(|error| {
-        RunError::new(format!("cannot read '{input}': {error}")).with_help("check the path and the file's permissions")
+        RunError::new(format!("cannot read '{input}': {error}"))
+            .with_help("check the path and the file's permissions")
     })?;
     Ok((input.to_string(), bytes))
 }
@@ -371,15 +431,23 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
     }
     let mut found = Vec::new();
     for (_, members) in &groups {
-        let group: Vec<_> = members.iter().map(|&index| (&checks[index].source, &checks[index].records)).collect();
+        let group: Vec<_> = members
+            .iter()
+            .map(|&index| (&checks[index].source, &checks[index].records))
+            .collect();
         let (record_severity, max_severity) = duplicate_severities(checks[members[0]].kind);
-        found.extend(records::group_duplicates(&group, record_severity, max_severity));
+        found.extend(records::group_duplicates(
+            &group,
+            record_severity,
+            max_severity,
+        ));
     }
     for diagnostic in found {
-        let owner = diagnostic
-            .location
-            .as_ref()
-            .and_then(|location| checks.iter().position(|check| Arc::ptr_eq(check.source.name(), &location.file)));
+        let owner = diagnostic.location.as_ref().and_then(|location| {
+            checks
+                .iter()
+                .position(|check| Arc::ptr_eq(check.source.name(), &location.file))
+        });
         match owner {
             Some(index) => checks[index].diagnostics.push(diagnostic),
             None => outcome.diagnostics.push(diagnostic),

@@ -27,7 +27,12 @@ pub(crate) struct CompactRecord {
 }
 
 impl CompactRecord {
-    pub fn new(v4: Ipv4Addr, v6: Ipv6Addr, v4_span: Range<usize>, v6_span: Range<usize>) -> CompactRecord {
+    pub fn new(
+        v4: Ipv4Addr,
+        v6: Ipv6Addr,
+        v4_span: Range<usize>,
+        v6_span: Range<usize>,
+    ) -> CompactRecord {
         CompactRecord {
             v4_offset: v4_span.start,
             v6_offset: v6_span.start,
@@ -82,7 +87,11 @@ impl RecordTable {
 /// Returns the sorted values that occur more than once.
 fn repeated<T: Ord + Copy>(mut values: Vec<T>) -> Vec<T> {
     values.sort_unstable();
-    let mut repeated: Vec<T> = values.windows(2).filter(|pair| pair[0] == pair[1]).map(|pair| pair[0]).collect();
+    let mut repeated: Vec<T> = values
+        .windows(2)
+        .filter(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0])
+        .collect();
     repeated.dedup();
     repeated
 }
@@ -105,7 +114,9 @@ pub(crate) fn group_duplicates(
     let mut involved = Vec::new();
     for (file, table) in group {
         for record in table.iter() {
-            if repeated_v4.binary_search(&record.v4).is_ok() || repeated_v6.binary_search(&record.v6_key()).is_ok() {
+            if repeated_v4.binary_search(&record.v4).is_ok()
+                || repeated_v6.binary_search(&record.v6_key()).is_ok()
+            {
                 involved.push(record.to_record(file));
             }
         }
@@ -153,23 +164,43 @@ mod tests {
 
     #[test]
     fn duplicates_across_files_in_group() {
-        let a = Arc::new(SourceFile::new("a.xml", "0.0.0.1 2001:db8::1 0.0.0.2 2001:db8::2".to_string()));
+        let a = Arc::new(SourceFile::new(
+            "a.xml",
+            "0.0.0.1 2001:db8::1 0.0.0.2 2001:db8::2".to_string(),
+        ));
         let b = Arc::new(SourceFile::new("b.xml", "0.0.0.1 2001:db8::9".to_string()));
-        let a_table = table(&[("0.0.0.1", "2001:db8::1"), ("0.0.0.2", "2001:db8::2")], &a);
+        let a_table = table(
+            &[("0.0.0.1", "2001:db8::1"), ("0.0.0.2", "2001:db8::2")],
+            &a,
+        );
         let b_table = table(&[("0.0.0.1", "2001:db8::9")], &b);
-        let found = group_duplicates(&[(&a, &a_table), (&b, &b_table)], Severity::Error, Severity::Error);
+        let found = group_duplicates(
+            &[(&a, &a_table), (&b, &b_table)],
+            Severity::Error,
+            Severity::Error,
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, Rule::DuplicateV4);
         assert_eq!(&*found[0].location.as_ref().unwrap().file, "b.xml");
 
-        let capped = group_duplicates(&[(&a, &a_table), (&b, &b_table)], Severity::Error, Severity::Warning);
+        let capped = group_duplicates(
+            &[(&a, &a_table), (&b, &b_table)],
+            Severity::Error,
+            Severity::Warning,
+        );
         assert_eq!(capped[0].severity, Severity::Warning);
     }
 
     #[test]
     fn no_duplicates_in_distinct_records() {
-        let a = Arc::new(SourceFile::new("a.xml", "0.0.0.1 2001:db8::1 0.0.0.2 2001:db8::2".to_string()));
-        let a_table = table(&[("0.0.0.1", "2001:db8::1"), ("0.0.0.2", "2001:db8::2")], &a);
+        let a = Arc::new(SourceFile::new(
+            "a.xml",
+            "0.0.0.1 2001:db8::1 0.0.0.2 2001:db8::2".to_string(),
+        ));
+        let a_table = table(
+            &[("0.0.0.1", "2001:db8::1"), ("0.0.0.2", "2001:db8::2")],
+            &a,
+        );
         assert!(group_duplicates(&[(&a, &a_table)], Severity::Error, Severity::Error).is_empty());
     }
 }

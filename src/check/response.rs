@@ -9,14 +9,26 @@ use crate::source::SourceFile;
 use super::xml::Mapping;
 
 fn child_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
-    node.children().find(|child| child.has_tag_name(name)).and_then(|child| child.text()).map(str::trim)
+    node.children()
+        .find(|child| child.has_tag_name(name))
+        .and_then(|child| child.text())
+        .map(str::trim)
 }
 
 /// Reports each `WARNING` of a list output: Qualys adds one when it cut the
 /// list at `truncation_limit`, so the file does not hold every record.
-pub(crate) fn check_list_output(root: Node, file: &SourceFile, mapping: Mapping, out: &mut Vec<Diagnostic>) {
-    for warning in root.descendants().filter(|node| node.has_tag_name("WARNING")) {
-        let mut message = "the list output carries a WARNING, so it holds only part of the records".to_string();
+pub(crate) fn check_list_output(
+    root: Node,
+    file: &SourceFile,
+    mapping: Mapping,
+    out: &mut Vec<Diagnostic>,
+) {
+    for warning in root
+        .descendants()
+        .filter(|node| node.has_tag_name("WARNING"))
+    {
+        let mut message =
+            "the list output carries a WARNING, so it holds only part of the records".to_string();
         if let Some(text) = child_text(warning, "TEXT") {
             message.push_str(&format!(": '{}'", text.escape_debug()));
         }
@@ -25,7 +37,11 @@ pub(crate) fn check_list_output(root: Node, file: &SourceFile, mapping: Mapping,
             None => "list again with a higher truncation_limit (up to 1000000), or page with id_min".to_string(),
         };
         let range = mapping.range(warning.range());
-        out.push(Diagnostic::new(Rule::ListTruncated, message).with_help(help).at(file.location(range.start, range.len())));
+        out.push(
+            Diagnostic::new(Rule::ListTruncated, message)
+                .with_help(help)
+                .at(file.location(range.start, range.len())),
+        );
     }
 }
 
@@ -45,7 +61,12 @@ fn code_help(code: &str) -> &'static str {
 }
 
 /// Reports a SIMPLE_RETURN whose RESPONSE has a CODE: Qualys rejected the request.
-pub(crate) fn check_simple_return(root: Node, file: &SourceFile, mapping: Mapping, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check_simple_return(
+    root: Node,
+    file: &SourceFile,
+    mapping: Mapping,
+    out: &mut Vec<Diagnostic>,
+) {
     for response in root.children().filter(|node| node.has_tag_name("RESPONSE")) {
         let Some(code_node) = response.children().find(|child| child.has_tag_name("CODE")) else {
             continue;
@@ -56,7 +77,10 @@ pub(crate) fn check_simple_return(root: Node, file: &SourceFile, mapping: Mappin
         out.push(
             Diagnostic::new(
                 Rule::QualysErrorResponse,
-                format!("Qualys answered with error code {code}: '{}'", text.escape_debug()),
+                format!(
+                    "Qualys answered with error code {code}: '{}'",
+                    text.escape_debug()
+                ),
             )
             .with_help(code_help(code))
             .at(file.location(range.start, range.len())),

@@ -6,7 +6,13 @@ use crate::form::{self, Action, DataField, FormField};
 use crate::source::SourceFile;
 
 /// The parameters the add and remove actions document.
-const KNOWN_PARAMETERS: [&str; 5] = ["action", "echo_request", "all_or_nothing", "xml_data", "csv_data"];
+const KNOWN_PARAMETERS: [&str; 5] = [
+    "action",
+    "echo_request",
+    "all_or_nothing",
+    "xml_data",
+    "csv_data",
+];
 
 /// The number of form-unsafe characters reported one by one in a file; the
 /// rest are counted in one summary.
@@ -32,7 +38,9 @@ pub(crate) fn check_header(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Head
     let text = file.text();
     let header = form::parse_header(text);
     let error = |message: String, help: &str, start: usize, length: usize| {
-        Diagnostic::new(Rule::FormHeader, message).with_help(help.to_string()).at(file.location(start, length))
+        Diagnostic::new(Rule::FormHeader, message)
+            .with_help(help.to_string())
+            .at(file.location(start, length))
     };
 
     if text.starts_with('\u{FEFF}') {
@@ -65,7 +73,13 @@ pub(crate) fn check_header(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Head
         seen.push(field);
     }
 
-    let field_named = |wanted: &str| header.fields.iter().rev().find(|field| field.name.trim_start_matches('\u{FEFF}') == wanted);
+    let field_named = |wanted: &str| {
+        header
+            .fields
+            .iter()
+            .rev()
+            .find(|field| field.name.trim_start_matches('\u{FEFF}') == wanted)
+    };
     if field_named("action").is_none() {
         out.push(error(
             "the form header has no action parameter".into(),
@@ -103,10 +117,17 @@ pub(crate) fn check_header(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Head
     }
 }
 
-fn check_field(file: &SourceFile, field: &FormField, action: &mut Option<Action>, out: &mut Vec<Diagnostic>) {
+fn check_field(
+    file: &SourceFile,
+    field: &FormField,
+    action: &mut Option<Action>,
+    out: &mut Vec<Diagnostic>,
+) {
     let whole = field.name_range.start..field.value_range.end.max(field.name_range.end);
     let error = |message: String, help: &str| {
-        Diagnostic::new(Rule::FormHeader, message).with_help(help.to_string()).at(file.location(whole.start, whole.len()))
+        Diagnostic::new(Rule::FormHeader, message)
+            .with_help(help.to_string())
+            .at(file.location(whole.start, whole.len()))
     };
     let name = field.name.trim_start_matches('\u{FEFF}');
     if !KNOWN_PARAMETERS.contains(&name) {
@@ -118,7 +139,10 @@ fn check_field(file: &SourceFile, field: &FormField, action: &mut Option<Action>
         return;
     }
     if !field.has_equals {
-        out.push(error(format!("parameter '{name}' has no '=' and no value"), "write the parameter as name=value"));
+        out.push(error(
+            format!("parameter '{name}' has no '=' and no value"),
+            "write the parameter as name=value",
+        ));
         return;
     }
     let value = field.value.as_str();
@@ -131,7 +155,10 @@ fn check_field(file: &SourceFile, field: &FormField, action: &mut Option<Action>
                 "use action=add or action=remove in an upload file",
             )),
             _ => out.push(error(
-                format!("invalid action {}: expected 'add' or 'remove'", quote(value)),
+                format!(
+                    "invalid action {}: expected 'add' or 'remove'",
+                    quote(value)
+                ),
                 "write action=add or action=remove, with nothing else before the next '&'",
             )),
         },
@@ -231,8 +258,12 @@ pub(crate) fn check_body(file: &SourceFile, value_start: usize, out: &mut Vec<Di
 
     // Two sorted streams of candidates, merged so that the first ones in the
     // file are the ones reported.
-    let mut errors = memchr::memchr3_iter(b'&', b'%', b'#', value).map(|index| value_start + index).peekable();
-    let mut pluses = memchr::memchr_iter(b'+', value).map(|index| value_start + index).peekable();
+    let mut errors = memchr::memchr3_iter(b'&', b'%', b'#', value)
+        .map(|index| value_start + index)
+        .peekable();
+    let mut pluses = memchr::memchr_iter(b'+', value)
+        .map(|index| value_start + index)
+        .peekable();
     loop {
         let index = match (errors.peek(), pluses.peek()) {
             (Some(&error), Some(&plus)) if plus < error => pluses.next(),
@@ -244,7 +275,11 @@ pub(crate) fn check_body(file: &SourceFile, value_start: usize, out: &mut Vec<Di
             break;
         };
         let byte = bytes[index];
-        let severity = if byte == b'+' { Severity::Warning } else { Severity::Error };
+        let severity = if byte == b'+' {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         if reported >= MAX_UNSAFE_REPORTED {
             unreported += 1;
             unreported_error |= severity == Severity::Error;
@@ -265,10 +300,15 @@ pub(crate) fn check_body(file: &SourceFile, value_start: usize, out: &mut Vec<Di
             )
             .with_help("delete the '#', or write it as %23"),
         };
-        out.push(diagnostic.with_severity(severity).at(file.location(index, 1)));
+        out.push(
+            diagnostic
+                .with_severity(severity)
+                .at(file.location(index, 1)),
+        );
     }
 
-    let mut bare_cr = memchr::memchr_iter(b'\r', bytes).filter(|&index| bytes.get(index + 1) != Some(&b'\n'));
+    let mut bare_cr =
+        memchr::memchr_iter(b'\r', bytes).filter(|&index| bytes.get(index + 1) != Some(&b'\n'));
     let first_bare_cr = bare_cr.next();
     let bare_cr_count = first_bare_cr.map_or(0, |_| 1 + bare_cr.count());
 
@@ -287,7 +327,11 @@ pub(crate) fn check_body(file: &SourceFile, value_start: usize, out: &mut Vec<Di
         );
     }
     if let Some(offset) = first_bare_cr {
-        let lines = if bare_cr_count == 1 { "1 line ends".to_string() } else { format!("{bare_cr_count} lines end") };
+        let lines = if bare_cr_count == 1 {
+            "1 line ends".to_string()
+        } else {
+            format!("{bare_cr_count} lines end")
+        };
         out.push(
             Diagnostic::new(
                 Rule::BareCr,
@@ -308,8 +352,15 @@ fn ampersand(text: &str, value_start: usize, index: usize, first: bool) -> Diagn
         .bytes()
         .take(12)
         .position(|byte| byte == b';')
-        .filter(|&length| length > 0 && after.as_bytes()[..length].iter().all(|&byte| byte.is_ascii_alphanumeric() || byte == b'#'));
-    let part = entity_length.map_or(String::new(), |length| format!(" (part of '&{}')", &after[..=length]));
+        .filter(|&length| {
+            length > 0
+                && after.as_bytes()[..length]
+                    .iter()
+                    .all(|&byte| byte.is_ascii_alphanumeric() || byte == b'#')
+        });
+    let part = entity_length.map_or(String::new(), |length| {
+        format!(" (part of '&{}')", &after[..=length])
+    });
     let name_end = after.find(['=', '&']).unwrap_or(after.len());
     let parameter = excerpt(&after[..name_end], 40);
     let known = KNOWN_PARAMETERS.contains(&form::percent_decode(&after[..name_end]).0.as_str());
@@ -368,7 +419,13 @@ fn plus(text: &str, index: usize) -> Diagnostic {
     let (word_start, word) = word_around(text, index);
     let decoded: String = word
         .char_indices()
-        .map(|(position, character)| if word_start + position == index { ' ' } else { character })
+        .map(|(position, character)| {
+            if word_start + position == index {
+                ' '
+            } else {
+                character
+            }
+        })
         .collect();
     Diagnostic::new(
         Rule::FormUnsafeCharacter,
@@ -388,7 +445,11 @@ mod tests {
     fn body(text: &str) -> Vec<Diagnostic> {
         let file = SourceFile::new("t.txt", text.to_string());
         let mut out = Vec::new();
-        check_body(&file, text.find("xml_data=").map_or(0, |index| index + 9), &mut out);
+        check_body(
+            &file,
+            text.find("xml_data=").map_or(0, |index| index + 9),
+            &mut out,
+        );
         out
     }
 
@@ -400,7 +461,8 @@ mod tests {
 
     #[test]
     fn clean_header() {
-        let (summary, out) = header("action=add&all_or_nothing=1&echo_request=0&xml_data=\n<IP_MAP_LIST/>");
+        let (summary, out) =
+            header("action=add&all_or_nothing=1&echo_request=0&xml_data=\n<IP_MAP_LIST/>");
         assert!(out.is_empty(), "{out:?}");
         assert_eq!(summary.action, Some(Action::Add));
         assert_eq!(summary.data, Some(DataField::Xml));
@@ -412,17 +474,36 @@ mod tests {
             ("xml_data=<X/>", "no action parameter"),
             ("action=list&xml_data=<X/>", "action=list"),
             ("action=ad&xml_data=<X/>", "invalid action 'ad'"),
-            ("action=add&foo=1&xml_data=<X/>", "unknown form parameter 'foo'"),
-            ("action=add&all_or_nothing=2&xml_data=<X/>", "invalid all_or_nothing value '2'"),
-            ("action=add&echo_request=yes&xml_data=<X/>", "invalid echo_request value 'yes'"),
-            ("action=remove&all_or_nothing=1&xml_data=<X/>", "only for action=add"),
-            ("action=add&action=remove&xml_data=<X/>", "parameter 'action' is repeated"),
+            (
+                "action=add&foo=1&xml_data=<X/>",
+                "unknown form parameter 'foo'",
+            ),
+            (
+                "action=add&all_or_nothing=2&xml_data=<X/>",
+                "invalid all_or_nothing value '2'",
+            ),
+            (
+                "action=add&echo_request=yes&xml_data=<X/>",
+                "invalid echo_request value 'yes'",
+            ),
+            (
+                "action=remove&all_or_nothing=1&xml_data=<X/>",
+                "only for action=add",
+            ),
+            (
+                "action=add&action=remove&xml_data=<X/>",
+                "parameter 'action' is repeated",
+            ),
             ("action=add\n<IP_MAP_LIST/>", "no xml_data= parameter"),
             ("action&xml_data=<X/>", "has no '='"),
         ];
         for (text, expected) in cases {
             let (_, out) = header(text);
-            assert!(out.iter().any(|d| d.rule == Rule::FormHeader && d.message.contains(expected)), "{text:?}: {out:#?}");
+            assert!(
+                out.iter()
+                    .any(|d| d.rule == Rule::FormHeader && d.message.contains(expected)),
+                "{text:?}: {out:#?}"
+            );
         }
     }
 
@@ -444,7 +525,10 @@ mod tests {
         let (summary, out) = header("action=add&csv_data=0.0.0.1,2001:db8::1&xml_data=<X/>");
         assert_eq!(summary.data, Some(DataField::Csv));
         assert_eq!(out[0].severity, Severity::Warning);
-        assert!(out[1].message.contains("both csv_data and xml_data"), "{out:?}");
+        assert!(
+            out[1].message.contains("both csv_data and xml_data"),
+            "{out:?}"
+        );
     }
 
     #[test]
@@ -452,14 +536,22 @@ mod tests {
         let out = body("action=add&xml_data=<ID>rack+7</ID>");
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::Warning);
-        assert!(out[0].message.contains("reads 'rack+7' as 'rack 7'"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("reads 'rack+7' as 'rack 7'"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
     fn percent_escape_decoded() {
         let out = body("action=add&xml_data=<ID>rack%2B8</ID><!-- 100% lab -->");
         assert_eq!(out.len(), 2);
-        assert!(out[0].message.contains("decodes 'rack%2B8' to 'rack+8'"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("decodes 'rack%2B8' to 'rack+8'"),
+            "{}",
+            out[0].message
+        );
         assert!(out[1].message.contains("('% l'"), "{}", out[1].message);
     }
 
@@ -467,10 +559,26 @@ mod tests {
     fn ampersand_names_what_server_receives() {
         let out = body("action=add&xml_data=<A><!-- R&amp;D --></A>&echo_request=1");
         assert_eq!(out.len(), 2);
-        assert!(out[0].message.contains("receives '<A><!-- R' as xml_data"), "{}", out[0].message);
-        assert!(out[0].message.contains("(part of '&amp;')"), "{}", out[0].message);
-        assert!(out[1].message.contains("named 'echo_request'"), "{}", out[1].message);
-        assert!(out[1].message.contains("must be the last parameter"), "{}", out[1].message);
+        assert!(
+            out[0].message.contains("receives '<A><!-- R' as xml_data"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[0].message.contains("(part of '&amp;')"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[1].message.contains("named 'echo_request'"),
+            "{}",
+            out[1].message
+        );
+        assert!(
+            out[1].message.contains("must be the last parameter"),
+            "{}",
+            out[1].message
+        );
     }
 
     #[test]
@@ -480,7 +588,10 @@ mod tests {
 
     #[test]
     fn unsafe_characters_capped() {
-        let text = format!("action=add&xml_data=<A>{}</A>", "#".repeat(MAX_UNSAFE_REPORTED + 5));
+        let text = format!(
+            "action=add&xml_data=<A>{}</A>",
+            "#".repeat(MAX_UNSAFE_REPORTED + 5)
+        );
         let out = body(&text);
         assert_eq!(out.len(), MAX_UNSAFE_REPORTED + 1);
         assert!(out[MAX_UNSAFE_REPORTED].message.starts_with("5 more"));

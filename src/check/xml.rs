@@ -23,7 +23,10 @@ pub(crate) const DTD_FILES: [(&str, &str); 3] = [
 
 /// Returns the bundled DTD name for a root element name.
 pub(crate) fn dtd_name_for_root(root: &str) -> Option<&'static str> {
-    DTD_FILES.iter().find(|(element, _)| *element == root).map(|(_, name)| *name)
+    DTD_FILES
+        .iter()
+        .find(|(element, _)| *element == root)
+        .map(|(_, name)| *name)
 }
 
 /// The `<!DOCTYPE ...>` declaration, as far as the prolog scan understood it.
@@ -93,7 +96,10 @@ pub(crate) fn scan_prolog(text: &str, start: usize) -> Prolog {
     let bytes = text.as_bytes();
     let mut prolog = Prolog::default();
     let mut position = start;
-    if text.get(position..).is_some_and(|rest| rest.starts_with('\u{FEFF}')) {
+    if text
+        .get(position..)
+        .is_some_and(|rest| rest.starts_with('\u{FEFF}'))
+    {
         position += '\u{FEFF}'.len_utf8();
     }
     loop {
@@ -133,7 +139,10 @@ fn quoted(bytes: &[u8], position: usize) -> Option<(Range<usize>, usize)> {
     if quote != b'"' && quote != b'\'' {
         return None;
     }
-    let length = bytes.get(position + 1..)?.iter().position(|&byte| byte == quote)?;
+    let length = bytes
+        .get(position + 1..)?
+        .iter()
+        .position(|&byte| byte == quote)?;
     let end = position + 1 + length;
     Some((position + 1..end, end + 1))
 }
@@ -225,7 +234,9 @@ fn scan_entity(text: &str, start: usize) -> (EntityDeclaration, usize) {
                 position += 1;
                 break;
             }
-            Some(b'"' | b'\'') => position = quoted(bytes, position).map_or(bytes.len(), |(_, after)| after),
+            Some(b'"' | b'\'') => {
+                position = quoted(bytes, position).map_or(bytes.len(), |(_, after)| after)
+            }
             Some(_) => {
                 let word_end = name_end(bytes, position).max(position + 1);
                 if matches!(&text[position..word_end], "SYSTEM" | "PUBLIC") {
@@ -235,7 +246,14 @@ fn scan_entity(text: &str, start: usize) -> (EntityDeclaration, usize) {
             }
         }
     }
-    (EntityDeclaration { range: start..position, name, external }, position)
+    (
+        EntityDeclaration {
+            range: start..position,
+            name,
+            external,
+        },
+        position,
+    )
 }
 
 /// Reports entity declarations: one error at the first, counting the others.
@@ -243,7 +261,11 @@ fn scan_entity(text: &str, start: usize) -> (EntityDeclaration, usize) {
 pub(crate) fn entity_diagnostic(file: &SourceFile, doctype: &Doctype) -> Option<Diagnostic> {
     let first = doctype.entities.first()?;
     let (line, _) = file.line_column(first.range.start);
-    let kind = if first.external { "an external entity" } else { "entity" };
+    let kind = if first.external {
+        "an external entity"
+    } else {
+        "entity"
+    };
     let mut message = format!(
         "the internal DTD subset declares {kind} '{}' (line {line}); Qualys upload and response files never declare entities",
         first.name
@@ -265,14 +287,24 @@ pub(crate) fn entity_diagnostic(file: &SourceFile, doctype: &Doctype) -> Option<
 /// Checks the DOCTYPE against the root element: a different name is an
 /// error, a system id that names another bundled DTD a warning. The system
 /// id is never fetched.
-pub(crate) fn doctype_diagnostics(file: &SourceFile, doctype: &Doctype, root: &str, out: &mut Vec<Diagnostic>) {
+pub(crate) fn doctype_diagnostics(
+    file: &SourceFile,
+    doctype: &Doctype,
+    root: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     if doctype.name != root {
         out.push(
             Diagnostic::new(
                 Rule::DoctypeMismatch,
-                format!("the DOCTYPE declares root element '{}', but the root element is '{root}'", doctype.name),
+                format!(
+                    "the DOCTYPE declares root element '{}', but the root element is '{root}'",
+                    doctype.name
+                ),
             )
-            .with_help(format!("change the DOCTYPE to <!DOCTYPE {root} ...>, or delete it"))
+            .with_help(format!(
+                "change the DOCTYPE to <!DOCTYPE {root} ...>, or delete it"
+            ))
             .at(file.location(doctype.name_range.start, doctype.name_range.len())),
         );
     }
@@ -284,7 +316,9 @@ pub(crate) fn doctype_diagnostics(file: &SourceFile, doctype: &Doctype, root: &s
     };
     let path = system_id.split(['?', '#']).next().unwrap_or_default();
     let file_name = path.rsplit('/').next().unwrap_or_default();
-    let named = DTD_FILES.iter().find(|(_, name)| file_name.strip_suffix(".dtd") == Some(*name));
+    let named = DTD_FILES
+        .iter()
+        .find(|(_, name)| file_name.strip_suffix(".dtd") == Some(*name));
     if let Some((named_root, named_dtd)) = named {
         if *named_dtd != expected {
             out.push(
@@ -317,7 +351,11 @@ pub(crate) fn parsing_options<'input>() -> ParsingOptions<'input> {
 fn offset_of_position(text: &str, row: u32, column: u32) -> usize {
     let mut line_start = 0;
     for _ in 1..row {
-        match text.as_bytes().get(line_start..).and_then(|rest| rest.iter().position(|&byte| byte == b'\n')) {
+        match text
+            .as_bytes()
+            .get(line_start..)
+            .and_then(|rest| rest.iter().position(|&byte| byte == b'\n'))
+        {
             Some(index) => line_start += index + 1,
             None => return text.len(),
         }
@@ -331,16 +369,27 @@ fn offset_of_position(text: &str, row: u32, column: u32) -> usize {
 /// Turns a roxmltree error into a `not-well-formed` diagnostic. `xml` is the
 /// parsed text and `xml_offset` where it starts in the file. `in_upload` adds
 /// the upload-specific help for an XML declaration after `xml_data=`.
-pub(crate) fn parse_error(file: &SourceFile, xml: &str, xml_offset: usize, error: &roxmltree::Error, in_upload: bool) -> Diagnostic {
+pub(crate) fn parse_error(
+    file: &SourceFile,
+    xml: &str,
+    xml_offset: usize,
+    error: &roxmltree::Error,
+    in_upload: bool,
+) -> Diagnostic {
     use roxmltree::Error as E;
-    let at_end = matches!(error, E::NoRootNode | E::UnclosedRootNode | E::UnexpectedEndOfStream);
+    let at_end = matches!(
+        error,
+        E::NoRootNode | E::UnclosedRootNode | E::UnexpectedEndOfStream
+    );
     let offset = if at_end {
         xml.len()
     } else {
         let position = error.pos();
         offset_of_position(xml, position.row, position.col)
     };
-    let text = error.to_string().replace(&format!(" at {}", error.pos()), "");
+    let text = error
+        .to_string()
+        .replace(&format!(" at {}", error.pos()), "");
     let help: Option<String> = match error {
         E::UnexpectedDeclaration(_) if in_upload => Some(
             "delete the <?xml ...?> declaration: upload files carry none, and after xml_data= it is not at the start of the XML document"
@@ -360,8 +409,14 @@ pub(crate) fn parse_error(file: &SourceFile, xml: &str, xml_offset: usize, error
         E::InvalidComment(_) => Some("a comment must not contain '--' or end with '-'".into()),
         _ => None,
     };
-    let mut diagnostic = Diagnostic::new(Rule::NotWellFormed, format!("the XML is not well-formed: {text}"))
-        .at(file.location(xml_offset + offset, usize::from(!at_end && offset < xml.len())));
+    let mut diagnostic = Diagnostic::new(
+        Rule::NotWellFormed,
+        format!("the XML is not well-formed: {text}"),
+    )
+    .at(file.location(
+        xml_offset + offset,
+        usize::from(!at_end && offset < xml.len()),
+    ));
     if let Some(help) = help {
         diagnostic = diagnostic.with_help(help);
     }
@@ -393,10 +448,16 @@ impl Mapping {
 }
 
 /// Turns DTD violations into `schema-violation` diagnostics.
-pub(crate) fn violation_diagnostics(file: &SourceFile, mapping: Mapping, violations: Vec<Violation>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn violation_diagnostics(
+    file: &SourceFile,
+    mapping: Mapping,
+    violations: Vec<Violation>,
+    out: &mut Vec<Diagnostic>,
+) {
     for violation in violations {
         let range = mapping.range(violation.range);
-        let mut diagnostic = Diagnostic::new(Rule::SchemaViolation, violation.message).at(file.location(range.start, range.len()));
+        let mut diagnostic = Diagnostic::new(Rule::SchemaViolation, violation.message)
+            .at(file.location(range.start, range.len()));
         if let Some(help) = violation.help {
             diagnostic = diagnostic.with_help(help);
         }
@@ -445,7 +506,11 @@ fn leaf_value(node: Node, xml: &str) -> LeafValue {
         text.push_str(child.text().unwrap_or_default());
     }
     let verbatim = xml.get(range.clone()) == Some(text.as_str());
-    LeafValue { text, range, verbatim }
+    LeafValue {
+        text,
+        range,
+        verbatim,
+    }
 }
 
 /// What a record-carrying document is, for the value rules.
@@ -469,14 +534,20 @@ pub(crate) fn check_records(
     records: &mut Vec<CompactRecord>,
 ) {
     if scope.has_tag_name("IP_MAP_LIST") {
-        for node in scope.children().filter(|child| child.has_tag_name("IP_MAP")) {
+        for node in scope
+            .children()
+            .filter(|child| child.has_tag_name("IP_MAP"))
+        {
             check_ip_map(node, xml, file, mapping, source, out, records);
         }
         return;
     }
     // A list output nests its IP_MAP_LIST in RESPONSE; IP_MAP elements are
     // never searched for inside records, so the walk stays short.
-    for child in scope.children().filter(|child| child.is_element() && !child.has_tag_name("IP_MAP")) {
+    for child in scope
+        .children()
+        .filter(|child| child.is_element() && !child.has_tag_name("IP_MAP"))
+    {
         check_records(child, xml, file, mapping, source, out, records);
     }
 }
@@ -526,12 +597,18 @@ fn check_ip_map(
     let v4 = v4.map(|element| {
         let value = leaf_value(element, xml);
         let site = site(&value, "element V4");
-        (rules::check_v4(&value.text, &site, out), value_span(&value, &site))
+        (
+            rules::check_v4(&value.text, &site, out),
+            value_span(&value, &site),
+        )
     });
     let v6 = v6.map(|element| {
         let value = leaf_value(element, xml);
         let site = site(&value, "element V6");
-        (rules::check_v6(&value.text, &site, out), value_span(&value, &site))
+        (
+            rules::check_v6(&value.text, &site, out),
+            value_span(&value, &site),
+        )
     });
     if let (Some((Some(v4), v4_span)), Some((Some(v6), v6_span))) = (v4, v6) {
         records.push(CompactRecord::new(v4, v6, v4_span, v6_span));
@@ -553,16 +630,22 @@ fn check_id(value: &LeafValue, site: &ValueSite, source: RecordSource, out: &mut
     let (id, start) = address::trim_ascii_whitespace(&value.text);
     if id.len() != value.text.len() && !id.is_empty() {
         out.push(
-            Diagnostic::new(Rule::WhitespaceInValue, format!("whitespace around ID '{id}' was trimmed ({})", site.label))
-                .with_help("remove the spaces, tabs or line breaks around the value in the source")
-                .at(site.location(0, value.text.len())),
+            Diagnostic::new(
+                Rule::WhitespaceInValue,
+                format!("whitespace around ID '{id}' was trimmed ({})", site.label),
+            )
+            .with_help("remove the spaces, tabs or line breaks around the value in the source")
+            .at(site.location(0, value.text.len())),
         );
     }
     if source == RecordSource::Upload {
         out.push(
             Diagnostic::new(
                 Rule::CustomIdIgnored,
-                format!("custom ID '{id}' is accepted by Qualys but not saved ({})", site.label),
+                format!(
+                    "custom ID '{id}' is accepted by Qualys but not saved ({})",
+                    site.label
+                ),
             )
             .with_help("delete the ID element: Qualys assigns its own ID to every record")
             .at(site.location(start, id.len())),
