@@ -114,7 +114,7 @@ pub fn parse_header(text: &str) -> FormHeader {
     let mut fields = Vec::new();
     let mut position = 0;
     loop {
-        let name_end = find_any(bytes, position, &[b'=', b'&', b'<']);
+        let name_end = find_any(bytes, position, b"=&<");
         let name_range = position..name_end;
         let name = percent_decode(&text[name_range.clone()]).0;
         match bytes.get(name_end) {
@@ -167,7 +167,7 @@ pub fn parse_header(text: &str) -> FormHeader {
                 body_start: value_start,
             };
         }
-        let value_end = find_any(bytes, value_start, &[b'&', b'<']);
+        let value_end = find_any(bytes, value_start, b"&<");
         let value = percent_decode(&text[value_start..value_end]).0;
         fields.push(FormField {
             name,

@@ -677,3 +677,65 @@ fn run_keeps_going_after_unreadable() {
     assert_eq!(outcome.files_checked, 1);
     assert!(outcome.diagnostics.is_empty(), "{:#?}", outcome.diagnostics);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces of upload files, valid and broken, that the chunk scanner must
+    /// either handle exactly or give up on.
+    fn fragment() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "<IP_MAP><V4>0.0.0.1</V4><V6>2001:470::1</V6></IP_MAP>\n",
+            "<IP_MAP><V4>0.0.0.2</V4><V6>2001:470::2</V6></IP_MAP>\n",
+            "<IP_MAP><ID>a+b</ID><V4>0.0.0.3</V4><V6>2001:470::3</V6></IP_MAP>\n",
+            "<IP_MAP><V6>2001:470::4</V6><V4>0.0.0.4</V4></IP_MAP>\n",
+            "<IP_MAP><V4>0.0.0.256</V4><V6>fe80::5</V6></IP_MAP>\n",
+            "<IP_MAP><V4><![CDATA[0.0.0.6]]></V4><V6>2001:470::&#x36;</V6></IP_MAP>\n",
+            "<IP_MAP b='>'><V4/><V6></V6></IP_MAP>",
+            "<!-- c&d -->",
+            "<?pi x?>",
+            "<IP_MAP>",
+            "</IP_MAP>",
+            "</V4>",
+            "<STRAY/>",
+            "text",
+            "&amp;",
+            "<![CDATA[x]]>",
+            "<!DOCTYPE x>",
+            "]]>",
+            "<",
+            "\"",
+            "'",
+            "\r",
+            "%2B",
+            "#",
+            "\n",
+            "é",
+        ])
+    }
+
+    fn document() -> impl Strategy<Value = String> {
+        prop::collection::vec(fragment(), 0..60).prop_map(|fragments| {
+            format!(
+                "action=add&xml_data=\n<IP_MAP_LIST>\n{}</IP_MAP_LIST>\n",
+                fragments.concat()
+            )
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn chunked_equals_whole(text in document(), chunk_records in 1usize..5) {
+            let tuning = Tuning { chunk_threshold: 0, chunk_records, threads: 2 };
+            let chunked = check_bytes_with("big.xml", text.as_bytes().to_vec(), &tuning).1;
+            prop_assert_eq!(chunked, whole(&text));
+        }
+
+        #[test]
+        fn any_bytes_checked_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = check_bytes("t.xml", bytes);
+        }
+    }
+}

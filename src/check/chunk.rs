@@ -13,9 +13,10 @@
 //! attributes, or any chunk that does not parse), the caller parses the whole
 //! document instead, so the diagnostics never depend on the chunking.
 
+use std::cell::Cell;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
 
 use crate::diagnostic::Diagnostic;
 use crate::dtd::Dtd;
@@ -42,19 +43,39 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 }
 
 /// Returns the position after the construct at `position` when it is a
-/// comment, a processing instruction or a CDATA section.
+/// comment, a processing instruction or a CDATA section; `Some(None)` when it
+/// is none of them, and `None` when it is not closed.
 fn skip_special(bytes: &[u8], position: usize) -> Option<Option<usize>> {
-    let rest = bytes.get(position..)?;
-    let (open, close): (&[u8], &[u8]) = if rest.starts_with(b"<!--") {
-        (b"<!--", b"-->")
-    } else if rest.starts_with(b"<![CDATA[") {
-        (b"<![CDATA[", b"]]>")
-    } else if rest.starts_with(b"<?") {
-        (b"<?", b"?>")
-    } else {
-        return Some(None);
+    let (open, close): (&[u8], &[u8]) = match bytes.get(position + 1) {
+        Some(b'?') => (b"<?", b"?>"),
+        Some(b'!') => {
+            let rest = bytes.get(position..)?;
+            if rest.starts_with(b"<!--") {
+                (b"<!--", b"-->")
+            } else if rest.starts_with(b"<![CDATA[") {
+                (b"<![CDATA[", b"]]>")
+            } else {
+                return Some(None);
+            }
+        }
+        _ => return Some(None),
     };
     Some(find(bytes, position + open.len(), close).map(|end| end + close.len()))
+}
+
+/// Returns the position of the next `<` at or after `from`. Text between
+/// tags is usually a few bytes of indentation, so a short loop runs before
+/// the vectorised search.
+fn next_tag(bytes: &[u8], from: usize) -> Option<usize> {
+    let near = bytes
+        .get(from..)?
+        .iter()
+        .take(16)
+        .position(|&byte| byte == b'<');
+    match near {
+        Some(index) => Some(from + index),
+        None => find(bytes, from + 16, b"<"),
+    }
 }
 
 /// Returns the position after the start tag at `position` and whether it is
@@ -81,9 +102,7 @@ fn element_end(bytes: &[u8], position: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut index = position;
     loop {
-        if bytes.get(index) != Some(&b'<') {
-            index = find(bytes, index, b"<")?;
-        }
+        index = next_tag(bytes, index)?;
         if let Some(after) = skip_special(bytes, index)? {
             index = after;
             continue;
@@ -116,26 +135,19 @@ fn name_at(text: &str, position: usize) -> &str {
     &rest[..end]
 }
 
-/// Where the root's children are and how they are cut into chunks.
-struct Layout {
-    /// The root element, from `<IP_MAP_LIST` to after its end tag.
-    root: Range<usize>,
-    /// The root's content, between its start and end tag.
-    content: Range<usize>,
-    /// Chunk starts, then `content.end`.
-    boundaries: Vec<usize>,
-}
-
-/// Scans the root's children, feeding the content matcher on the way.
+/// Scans the root's children, feeding the content matcher on the way, and
+/// passes each chunk of children to `emit` as soon as it is complete.
 /// Returns `None` for anything the scanner does not handle and for any
-/// mismatch of the root's content model.
+/// mismatch of the root's content model; chunks emitted before must then be
+/// thrown away.
 fn scan(
     file: &SourceFile,
     xml_start: usize,
     prolog: &Prolog,
     dtd: Option<&Dtd>,
     tuning: &Tuning,
-) -> Option<Layout> {
+    emit: &mut dyn FnMut(Range<usize>),
+) -> Option<()> {
     let text = file.text();
     let bytes = text.as_bytes();
     let (name, name_range) = prolog.root.as_ref()?;
@@ -147,7 +159,6 @@ fn scan(
     {
         return None;
     }
-    let root_start = name_range.start - 1;
     let tag_end = name_range.end
         + bytes
             .get(name_range.end..)?
@@ -162,11 +173,11 @@ fn scan(
     // A mismatch at the root level makes the whole parse report it, with the
     // list of children that only the whole tree has.
     let mut matcher = dtd.and_then(|dtd| dtd.content_matcher(ROOT));
-    let mut boundaries = vec![content_start];
+    let mut chunk_start = content_start;
     let mut in_chunk = 0usize;
     let mut position = content_start;
     let content_end = loop {
-        let next = find(bytes, position, b"<")?;
+        let next = next_tag(bytes, position)?;
         let run = &bytes[position..next];
         if !run.iter().all(|&byte| is_space(byte)) {
             if run.contains(&b'&') {
@@ -194,7 +205,8 @@ fn scan(
             }
             _ => {
                 if in_chunk == tuning.chunk_records.max(1) {
-                    boundaries.push(position);
+                    emit(chunk_start..position);
+                    chunk_start = position;
                     in_chunk = 0;
                 }
                 let end = element_end(bytes, position)?;
@@ -229,12 +241,8 @@ fn scan(
     skeleton.push_str(&text[content_end..]);
     xml::parse(&skeleton).ok()?;
 
-    boundaries.push(content_end);
-    Some(Layout {
-        root: root_start..root_end,
-        content: content_start..content_end,
-        boundaries,
-    })
+    emit(chunk_start..content_end);
+    Some(())
 }
 
 /// What one chunk produced.
@@ -284,6 +292,9 @@ fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Opt
 
 /// Checks the IP_MAP_LIST of an upload chunk by chunk. Returns `None` when
 /// the document needs a whole parse; nothing has been reported then.
+///
+/// The calling thread scans and hands out chunks while the other threads
+/// check them; when the scan ends, the calling thread checks chunks too.
 pub(crate) fn check_chunked(
     file: &SourceFile,
     xml_start: usize,
@@ -291,54 +302,61 @@ pub(crate) fn check_chunked(
     dtd: Option<&Dtd>,
     tuning: &Tuning,
 ) -> Option<(Vec<Diagnostic>, RecordTable)> {
-    let mut diagnostics = Vec::new();
-    let layout = scan(file, xml_start, prolog, dtd, tuning)?;
-    debug_assert!(layout.root.start < layout.content.start);
-    let chunks: Vec<Range<usize>> = layout
-        .boundaries
-        .windows(2)
-        .map(|pair| pair[0]..pair[1])
-        .collect();
-
-    let results: Vec<Mutex<Option<ChunkResult>>> =
-        chunks.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<(usize, Range<usize>)>();
+    let receiver = Mutex::new(receiver);
+    let results = Mutex::new(Vec::new());
     let failed = AtomicBool::new(false);
     let work = || loop {
-        let index = next.fetch_add(1, Ordering::Relaxed);
-        let Some(range) = chunks.get(index) else {
+        let next = match receiver.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => break,
+        };
+        let Ok((index, range)) = next else {
             break;
         };
         if failed.load(Ordering::Relaxed) {
-            break;
+            continue;
         }
-        match check_chunk(file, range.clone(), dtd) {
+        match check_chunk(file, range, dtd) {
             Some(result) => {
-                if let Ok(mut slot) = results[index].lock() {
-                    *slot = Some(result);
+                if let Ok(mut results) = results.lock() {
+                    results.push((index, result));
                 }
             }
             None => failed.store(true, Ordering::Relaxed),
         }
     };
-    let threads = tuning.threads.clamp(1, chunks.len().max(1));
-    if threads == 1 {
+
+    let chunk_count = Cell::new(0);
+    let counter = &chunk_count;
+    let mut emit = move |range: Range<usize>| {
+        // A send fails only when every worker has stopped, and then `failed` is set.
+        let _ = sender.send((counter.get(), range));
+        counter.set(counter.get() + 1);
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..tuning.threads.max(1) {
+            scope.spawn(work);
+        }
+        if scan(file, xml_start, prolog, dtd, tuning, &mut emit).is_none() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        // Dropping the sender ends the workers' loops once the queue is empty.
+        drop(emit);
         work();
-    } else {
-        std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(work);
-            }
-            work();
-        });
-    }
+    });
     if failed.load(Ordering::Relaxed) {
         return None;
     }
 
+    let mut results = results.into_inner().ok()?;
+    if results.len() != chunk_count.get() {
+        return None;
+    }
+    results.sort_unstable_by_key(|(index, _)| *index);
+    let mut diagnostics = Vec::new();
     let mut records = RecordTable::default();
-    for slot in results {
-        let result = slot.into_inner().ok()??;
+    for (_, result) in results {
         diagnostics.extend(result.diagnostics);
         records.push_part(result.records);
     }

@@ -76,7 +76,7 @@ impl Default for Tuning {
     fn default() -> Tuning {
         Tuning {
             chunk_threshold: 8 << 20,
-            chunk_records: 256,
+            chunk_records: 64,
             threads: 2,
         }
     }
