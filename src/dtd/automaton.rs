@@ -3,10 +3,10 @@
 //! A content model such as `(ID?, V4, V6)` is compiled with the Glushkov
 //! construction: every name occurrence in the model is a *position*, and the
 //! automaton has one state per position plus a start state. A state's
-//! transitions go to the positions that may follow it. XML 1.0 requires
-//! content models to be deterministic (appendix E), which here means no state
-//! has two transitions with the same name, so matching a child takes one scan
-//! of a short transition list and matching a whole element is linear.
+//! transitions go to the positions that may follow it. XML 1.0 (appendix E)
+//! requires content models to be deterministic, which here means that no state
+//! has two transitions with the same name. Matching a child therefore takes one
+//! scan of a short transition list, and matching a whole element is linear.
 
 use std::fmt;
 
@@ -100,11 +100,13 @@ pub struct Automaton {
     accepting: Vec<bool>,
 }
 
-/// Why a content model could not be compiled.
+/// The reason a content model could not be compiled.
 #[derive(Debug, PartialEq, Eq)]
 pub enum CompileError {
     /// The model has more than [`MAX_POSITIONS`] name occurrences.
     TooManyPositions,
+    /// The DTD's content models together exceed the caller's transition budget.
+    TooManyTransitions,
     /// The named element can match two different positions from one state.
     NotDeterministic(Box<str>),
 }
@@ -144,25 +146,29 @@ impl Automaton {
         let mut offsets = Vec::with_capacity(labels.len() + 2);
         let mut targets = Vec::new();
         let mut accepting = Vec::with_capacity(labels.len() + 1);
+        // `stamps[symbol]` is 1 + the last state that had a transition on
+        // `symbol`, so the determinism check costs O(1) per transition.
+        let mut stamps = vec![0usize; alphabet.len()];
         let states = std::iter::once(&root.first).chain(builder.follow.iter());
         for (state, set) in states.enumerate() {
             offsets.push(u32::try_from(targets.len()).unwrap_or(u32::MAX));
-            let start = targets.len();
             for position in iter_bits(set) {
-                let count = targets.len() - start;
-                if count >= *budget {
-                    return Err(CompileError::TooManyPositions);
+                if *budget == 0 {
+                    return Err(CompileError::TooManyTransitions);
                 }
-                let label = labels.get(position).map(|label| &**label).unwrap_or("");
-                let clash = targets[start..]
-                    .iter()
-                    .any(|&other: &u32| labels.get(other as usize).map(|l| &**l) == Some(label));
-                if clash {
-                    return Err(CompileError::NotDeterministic(label.into()));
+                *budget -= 1;
+                let symbol = symbols
+                    .get(position)
+                    .map_or(0, |&symbol| usize::from(symbol));
+                if let Some(stamp) = stamps.get_mut(symbol) {
+                    if *stamp == state + 1 {
+                        let label = labels.get(position).cloned().unwrap_or_default();
+                        return Err(CompileError::NotDeterministic(label));
+                    }
+                    *stamp = state + 1;
                 }
                 targets.push(u32::try_from(position).unwrap_or(u32::MAX));
             }
-            *budget -= targets.len() - start;
             let accepts = if state == 0 {
                 root.nullable
             } else {
@@ -190,6 +196,15 @@ impl Automaton {
             .iter()
             .find(|&&position| self.label(position) == name)
             .map(|&position| position + 1)
+    }
+
+    /// Returns the state reached by `name` after skipping exactly one child
+    /// that `state` allows: the recovery when an unknown child stood in the
+    /// place of an expected one.
+    pub fn step_after_substitution(&self, state: u32, name: &str) -> Option<u32> {
+        self.transitions(state)
+            .iter()
+            .find_map(|&position| self.step(position + 1, name))
     }
 
     /// Returns whether the children matched so far form complete content.
@@ -260,10 +275,12 @@ impl Automaton {
     /// Returns the alphabet index of the name matched last in `state`.
     pub fn symbol_at(&self, state: u32) -> Option<usize> {
         let position = state.checked_sub(1)?;
-        self.symbols.get(position as usize).map(|&symbol| usize::from(symbol))
+        self.symbols
+            .get(position as usize)
+            .map(|&symbol| usize::from(symbol))
     }
 
-    /// The distinct element names of the model.
+    /// Returns the distinct element names of the model.
     pub fn alphabet(&self) -> impl Iterator<Item = &str> {
         self.alphabet.iter().map(|name| &**name)
     }
@@ -275,7 +292,10 @@ impl Automaton {
     }
 
     fn label(&self, position: u32) -> &str {
-        self.labels.get(position as usize).map(|label| &**label).unwrap_or("")
+        self.labels
+            .get(position as usize)
+            .map(|label| &**label)
+            .unwrap_or("")
     }
 }
 
@@ -389,7 +409,8 @@ fn set_bit(set: &mut [u64], bit: usize) {
 }
 
 fn has_bit(set: &[u64], bit: usize) -> bool {
-    set.get(bit / 64).is_some_and(|word| word & (1 << (bit % 64)) != 0)
+    set.get(bit / 64)
+        .is_some_and(|word| word & (1 << (bit % 64)) != 0)
 }
 
 fn union(into: &mut [u64], from: &[u64]) {

@@ -66,9 +66,6 @@ struct ElementDecl {
     name: Box<str>,
     content: ContentSpec,
     attributes: Vec<AttributeDecl>,
-    /// Byte offset of the declaration in the DTD text.
-    #[allow(dead_code)]
-    offset: usize,
 }
 
 /// The content specification of an element.
@@ -165,7 +162,7 @@ pub struct DtdError {
     pub line: usize,
     /// 1-based column of `offset`, counted in characters.
     pub column: usize,
-    /// What is wrong, naming the declaration.
+    /// The problem, naming the declaration.
     pub message: String,
 }
 
@@ -189,7 +186,11 @@ impl DtdError {
 
 impl fmt::Display for DtdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -201,7 +202,7 @@ pub struct Violation {
     /// Byte range in the text roxmltree parsed: the offending element's start
     /// tag, child, attribute or text.
     pub range: Range<usize>,
-    /// What is wrong, naming the element, its content model and what was found.
+    /// The problem, naming the element, its content model and the children found.
     pub message: String,
     /// How to fix it, when there is more to say than the message.
     pub help: Option<String>,
@@ -216,11 +217,15 @@ impl Dtd {
 
     /// Returns a bundled DTD by name (with or without `.dtd`), parsed on first use.
     pub fn bundled(name: &str) -> Option<&'static Dtd> {
-        static PARSED: [OnceLock<Option<Dtd>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static PARSED: [OnceLock<Option<Dtd>>; 3] =
+            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
         let index = bundled_index(name)?;
         let text = BUNDLED_TEXTS.get(index)?;
         // The bundled texts parse; the `dtd` unit tests check every one.
-        PARSED.get(index)?.get_or_init(|| Dtd::parse(text).ok()).as_ref()
+        PARSED
+            .get(index)?
+            .get_or_init(|| Dtd::parse(text).ok())
+            .as_ref()
     }
 
     /// Returns the declared elements that no content model names, in
@@ -230,7 +235,9 @@ impl Dtd {
             .iter()
             .filter(|candidate| {
                 !self.elements.iter().any(|element| match &element.content {
-                    ContentSpec::Children(_, automaton) => automaton.alphabet().any(|name| name == &*candidate.name),
+                    ContentSpec::Children(_, automaton) => {
+                        automaton.alphabet().any(|name| name == &*candidate.name)
+                    }
                     ContentSpec::Mixed(names) => names.contains(&candidate.name),
                     ContentSpec::Empty | ContentSpec::Any => false,
                 })
@@ -252,11 +259,14 @@ impl Dtd {
     /// Returns the content model of a declared element written as in the DTD,
     /// for example `(ID?, V4, V6)`, `(#PCDATA)` or `EMPTY`.
     pub fn content_model(&self, element: &str) -> Option<String> {
-        self.element(element).map(|element| element.content.to_string())
+        self.element(element)
+            .map(|element| element.content.to_string())
     }
 
     fn element(&self, name: &str) -> Option<&ElementDecl> {
-        self.by_name.get(name).and_then(|&index| self.elements.get(index))
+        self.by_name
+            .get(name)
+            .and_then(|&index| self.elements.get(index))
     }
 }
 

@@ -1,21 +1,23 @@
 //! The DTD reader: `<!ELEMENT>` and `<!ATTLIST>` declarations and comments.
 //!
-//! Everything else that may appear in an external subset (entity and notation
-//! declarations, parameter-entity references, conditional sections and
-//! processing instructions) is rejected with its position, because v6map's
-//! schemas do not need it and silently skipping it would validate against a
-//! different DTD than the one written.
+//! Everything else that may appear in an external subset is rejected with its
+//! position: entity and notation declarations, parameter-entity references,
+//! conditional sections and processing instructions. v6map's schemas do not
+//! need them, and silently skipping them would validate against a different
+//! DTD than the one written.
 
 use std::collections::HashMap;
 
 use super::automaton::{Automaton, CompileError, Occurrence, Particle, MAX_POSITIONS};
-use super::names::{is_name, is_name_char, is_name_start_char, is_nmtoken, is_space_separated, is_xml_space};
+use super::names::{
+    is_name, is_name_char, is_name_start_char, is_nmtoken, is_space_separated, is_xml_space,
+};
 use super::{AttributeDecl, AttributeType, ContentSpec, DefaultDecl, Dtd, DtdError, ElementDecl};
 
 /// The deepest nesting of parenthesised groups accepted in a content model.
 const MAX_GROUP_DEPTH: usize = 64;
 
-/// The most transitions all content models of one DTD may have together.
+/// The maximum number of transitions of all content models of one DTD together.
 const MAX_TRANSITIONS: usize = 1 << 22;
 
 pub(super) fn parse(text: &str) -> Result<Dtd, DtdError> {
@@ -39,17 +41,20 @@ pub(super) fn parse(text: &str) -> Result<Dtd, DtdError> {
         if parser.eat("<!--") {
             parser.comment(start)?;
         } else if parser.eat("<!ELEMENT") {
-            let element = parser.element_decl(start)?;
+            let element = parser.element_decl()?;
             if by_name.contains_key(&element.name) {
                 return Err(parser.error_at(
                     start,
-                    format!("element {} is declared twice; XML 1.0 allows one declaration per element", element.name),
+                    format!(
+                        "element {} is declared twice; XML 1.0 allows one declaration per element",
+                        element.name
+                    ),
                 ));
             }
             by_name.insert(element.name.clone(), elements.len());
             elements.push(element);
         } else if parser.eat("<!ATTLIST") {
-            let (element, definitions) = parser.attlist_decl(start)?;
+            let (element, definitions) = parser.attlist_decl()?;
             let list = attribute_lists.entry(element).or_default();
             for definition in definitions {
                 // XML 1.0 section 3.3: the first declaration of an attribute is binding.
@@ -63,7 +68,10 @@ pub(super) fn parse(text: &str) -> Result<Dtd, DtdError> {
     }
 
     for (element, list) in attribute_lists {
-        if let Some(decl) = by_name.get(&element).and_then(|&index| elements.get_mut(index)) {
+        if let Some(decl) = by_name
+            .get(&element)
+            .and_then(|&index| elements.get_mut(index))
+        {
             decl.attributes = list;
         }
     }
@@ -74,7 +82,10 @@ pub(super) fn parse(text: &str) -> Result<Dtd, DtdError> {
 }
 
 fn check_single_id(parser: &Parser<'_>, element: &ElementDecl) -> Result<(), DtdError> {
-    let mut ids = element.attributes.iter().filter(|attribute| attribute.kind == AttributeType::Id);
+    let mut ids = element
+        .attributes
+        .iter()
+        .filter(|attribute| attribute.kind == AttributeType::Id);
     if let (Some(first), Some(second)) = (ids.next(), ids.next()) {
         return Err(parser.error_at(
             second.offset,
@@ -130,20 +141,25 @@ impl<'a> Parser<'a> {
         self.error_at(self.pos, message)
     }
 
-    /// Describes what stands at the current position, for "expected X, found Y".
+    /// Describes the text at the current position, for "expected X, found Y".
     fn found(&self) -> String {
         match self.peek() {
             None => "the end of the DTD".to_owned(),
             Some(c) if c.is_control() || c.is_whitespace() => format!("{c:?}"),
             Some(_) => {
-                let snippet: String = self.rest().chars().take(12).take_while(|c| !c.is_control()).collect();
+                let snippet: String = self
+                    .rest()
+                    .chars()
+                    .take(12)
+                    .take_while(|c| !c.is_control())
+                    .collect();
                 format!("'{snippet}'")
             }
         }
     }
 
-    fn expected(&self, what: &str) -> DtdError {
-        self.error(format!("expected {what}, found {}", self.found()))
+    fn expected(&self, expectation: &str) -> DtdError {
+        self.error(format!("expected {expectation}, found {}", self.found()))
     }
 
     fn require_space(&mut self, context: &str) -> Result<(), DtdError> {
@@ -161,7 +177,12 @@ impl<'a> Parser<'a> {
         if self.rest().starts_with("<?xml") && self.rest()[5..].starts_with(is_xml_space) {
             match self.rest().find("?>") {
                 Some(end) => self.pos += end + 2,
-                None => return Err(self.error_at(start, "the text declaration '<?xml' is not closed with '?>'")),
+                None => {
+                    return Err(self.error_at(
+                        start,
+                        "the text declaration '<?xml' is not closed with '?>'",
+                    ))
+                }
             }
         }
         Ok(())
@@ -173,7 +194,9 @@ impl<'a> Parser<'a> {
         };
         self.pos += end;
         if !self.eat("-->") {
-            return Err(self.error("'--' is not allowed inside a comment; XML 1.0 ends a comment at the first '--'"));
+            return Err(self.error(
+                "'--' is not allowed inside a comment; XML 1.0 ends a comment at the first '--'",
+            ));
         }
         Ok(())
     }
@@ -198,24 +221,31 @@ impl<'a> Parser<'a> {
         self.error_at(start, message)
     }
 
-    fn name(&mut self, what: &str) -> Result<Box<str>, DtdError> {
+    fn name(&mut self, expectation: &str) -> Result<Box<str>, DtdError> {
         let rest = self.rest();
         let mut chars = rest.char_indices();
         match chars.next() {
             Some((_, c)) if is_name_start_char(c) => {}
-            Some((_, '%')) => return Err(self.error("parameter-entity references are not supported")),
-            _ => return Err(self.expected(what)),
+            Some((_, '%')) => {
+                return Err(self.error("parameter-entity references are not supported"))
+            }
+            _ => return Err(self.expected(expectation)),
         }
-        let end = chars.find(|&(_, c)| !is_name_char(c)).map_or(rest.len(), |(index, _)| index);
+        let end = chars
+            .find(|&(_, c)| !is_name_char(c))
+            .map_or(rest.len(), |(index, _)| index);
         self.pos += end;
         Ok(rest[..end].into())
     }
 
-    fn nmtoken(&mut self, what: &str) -> Result<Box<str>, DtdError> {
+    fn nmtoken(&mut self, expectation: &str) -> Result<Box<str>, DtdError> {
         let rest = self.rest();
-        let end = rest.char_indices().find(|&(_, c)| !is_name_char(c)).map_or(rest.len(), |(index, _)| index);
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| !is_name_char(c))
+            .map_or(rest.len(), |(index, _)| index);
         if end == 0 {
-            return Err(self.expected(what));
+            return Err(self.expected(expectation));
         }
         self.pos += end;
         Ok(rest[..end].into())
@@ -230,7 +260,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn element_decl(&mut self, start: usize) -> Result<ElementDecl, DtdError> {
+    fn element_decl(&mut self) -> Result<ElementDecl, DtdError> {
         self.require_space("after <!ELEMENT")?;
         let name = self.name("an element name after <!ELEMENT")?;
         self.require_space(&format!("after the element name {name}"))?;
@@ -258,6 +288,14 @@ impl<'a> Parser<'a> {
                             ),
                         ))
                     }
+                    Err(CompileError::TooManyTransitions) => {
+                        return Err(self.error_at(
+                            content_start,
+                            format!(
+                                "content model of {name} is too large: the content models of this DTD together have more than {MAX_TRANSITIONS} transitions"
+                            ),
+                        ))
+                    }
                     Err(CompileError::NotDeterministic(child)) => {
                         return Err(self.error_at(
                             content_start,
@@ -276,7 +314,6 @@ impl<'a> Parser<'a> {
             name,
             content,
             attributes: Vec::new(),
-            offset: start,
         })
     }
 
@@ -314,7 +351,9 @@ impl<'a> Parser<'a> {
     /// Reads a parenthesised group `( cp (, cp)* )` or `( cp (| cp)+ )` with its indicator.
     fn group(&mut self, depth: usize) -> Result<Particle, DtdError> {
         if depth >= MAX_GROUP_DEPTH {
-            return Err(self.error(format!("content model nests groups deeper than {MAX_GROUP_DEPTH} levels")));
+            return Err(self.error(format!(
+                "content model nests groups deeper than {MAX_GROUP_DEPTH} levels"
+            )));
         }
         if !self.eat("(") {
             return Err(self.expected("'('"));
@@ -373,7 +412,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn attlist_decl(&mut self, _start: usize) -> Result<(Box<str>, Vec<AttributeDecl>), DtdError> {
+    fn attlist_decl(&mut self) -> Result<(Box<str>, Vec<AttributeDecl>), DtdError> {
         self.require_space("after <!ATTLIST")?;
         let element = self.name("an element name after <!ATTLIST")?;
         let mut definitions: Vec<AttributeDecl> = Vec::new();
@@ -412,11 +451,15 @@ impl<'a> Parser<'a> {
             loop {
                 self.skip_space();
                 let value_start = self.pos;
-                let value = self.nmtoken(&format!("a name token in the enumeration of attribute {attribute}"))?;
+                let value = self.nmtoken(&format!(
+                    "a name token in the enumeration of attribute {attribute}"
+                ))?;
                 if values.contains(&value) {
                     return Err(self.error_at(
                         value_start,
-                        format!("{value} appears twice in the enumeration of attribute {attribute}"),
+                        format!(
+                            "{value} appears twice in the enumeration of attribute {attribute}"
+                        ),
                     ));
                 }
                 values.push(value);
@@ -470,20 +513,27 @@ impl<'a> Parser<'a> {
         Ok(DefaultDecl::Default(self.attribute_value(attribute)?))
     }
 
-    /// Reads a quoted default value and normalizes it as XML 1.0 section 3.3.3 says
+    /// Reads a quoted default value and normalizes it as XML 1.0 section 3.3.3 requires
     /// for CDATA: each white-space character becomes a space. Character
     /// references and the five predefined entities are expanded.
     fn attribute_value(&mut self, attribute: &str) -> Result<Box<str>, DtdError> {
         let quote = match self.peek() {
             Some(quote @ ('"' | '\'')) => quote,
-            _ => return Err(self.expected(&format!("a quoted default value for attribute {attribute}"))),
+            _ => {
+                return Err(
+                    self.expected(&format!("a quoted default value for attribute {attribute}"))
+                )
+            }
         };
         let start = self.pos;
         self.pos += 1;
         let mut value = String::new();
         loop {
             let Some(c) = self.peek() else {
-                return Err(self.error_at(start, format!("the default value of attribute {attribute} is not closed")));
+                return Err(self.error_at(
+                    start,
+                    format!("the default value of attribute {attribute} is not closed"),
+                ));
             };
             match c {
                 _ if c == quote => {
@@ -517,11 +567,20 @@ impl<'a> Parser<'a> {
         };
         let body = &self.rest()[1..end];
         let expanded = if let Some(hex) = body.strip_prefix("#x") {
-            u32::from_str_radix(hex, 16).ok().filter(|_| !hex.is_empty() && !hex.starts_with('+'))
-                .and_then(char::from_u32).filter(|&c| is_xml_char(c)).map(String::from)
+            u32::from_str_radix(hex, 16)
+                .ok()
+                .filter(|_| !hex.is_empty() && !hex.starts_with('+'))
+                .and_then(char::from_u32)
+                .filter(|&c| is_xml_char(c))
+                .map(String::from)
         } else if let Some(decimal) = body.strip_prefix('#') {
-            decimal.parse::<u32>().ok().filter(|_| !decimal.starts_with('+'))
-                .and_then(char::from_u32).filter(|&c| is_xml_char(c)).map(String::from)
+            decimal
+                .parse::<u32>()
+                .ok()
+                .filter(|_| !decimal.starts_with('+'))
+                .and_then(char::from_u32)
+                .filter(|&c| is_xml_char(c))
+                .map(String::from)
         } else {
             match body {
                 "lt" => Some("<".to_owned()),
@@ -549,7 +608,11 @@ impl<'a> Parser<'a> {
 
     /// Checks the XML 1.0 validity constraints on a declared default value and
     /// normalizes the value of a tokenized type.
-    fn check_default(&self, declaration: &mut AttributeDecl, offset: usize) -> Result<(), DtdError> {
+    fn check_default(
+        &self,
+        declaration: &mut AttributeDecl,
+        offset: usize,
+    ) -> Result<(), DtdError> {
         let kind = &declaration.kind;
         let name = &declaration.name;
         let value = match &mut declaration.default {
@@ -565,7 +628,11 @@ impl<'a> Parser<'a> {
         if *kind != AttributeType::Cdata {
             // XML 1.0 section 3.3.3: values of tokenized types lose leading and
             // trailing spaces, and runs of spaces collapse to one.
-            let normalized = value.split(' ').filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
+            let normalized = value
+                .split(' ')
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
             if !kind.accepts(&normalized) {
                 return Err(self.error_at(
                     offset,

@@ -1,10 +1,10 @@
 //! Validation of roxmltree trees and of streamed children against a [`Dtd`].
 //!
-//! The rules follow what libxml2 2.9 (`xmllint --dtdvalid`) accepts:
-//! white-space text between child elements is allowed, a CDATA section is
-//! not (not even an empty one), comments and processing instructions are
-//! ignored in element content, and an `EMPTY` element must have no child
-//! node at all, not even white space or a comment.
+//! The rules follow what libxml2 2.9 (`xmllint --dtdvalid`) accepts. In
+//! element content, white-space text between child elements is allowed, and
+//! comments and processing instructions are ignored. A CDATA section there is
+//! invalid, even an empty one. An `EMPTY` element must have no child node at
+//! all, not even white space or a comment.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,15 +15,15 @@ use roxmltree::{Node, NodeType};
 use super::names::{is_name_char, is_xml_space};
 use super::{AttributeDecl, AttributeType, ContentSpec, DefaultDecl, Dtd, ElementDecl, Violation};
 
-/// The most child names listed after "found" in a message.
+/// The maximum number of child names listed after "found" in a message.
 const MAX_FOUND_NAMES: usize = 8;
 
 /// A content-model violation found while feeding children to a [`ContentMatcher`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MatchError {
-    /// What is wrong, naming the element and its content model.
+    /// The problem, naming the element and its content model.
     pub message: String,
-    /// How to fix it, when there is more to say.
+    /// The fix, when the message alone does not give it.
     pub help: Option<String>,
 }
 
@@ -42,12 +42,16 @@ impl std::error::Error for MatchError {}
 /// is skipped and matching goes on, so later children are still checked.
 /// Feeding does not allocate unless it reports an error.
 ///
+/// White space and comments are not fed, so the matcher cannot report them
+/// inside an `EMPTY` element; [`Dtd::validate_tree`] does.
+///
 /// The matcher checks only the parent's content model. The caller validates
 /// each child subtree on its own, for example with [`Dtd::validate_tree`];
 /// that reports an undeclared child a second time, so a caller may skip
 /// children for which [`Dtd::is_declared`] is false.
 #[derive(Debug)]
 pub struct ContentMatcher<'d> {
+    dtd: &'d Dtd,
     element: &'d ElementDecl,
     state: u32,
     /// Alphabet symbols (the first 64) that matched at least once.
@@ -56,19 +60,29 @@ pub struct ContentMatcher<'d> {
     skipped: u64,
     /// Number of child elements fed.
     children: usize,
+    /// Whether the last child was one the model does not name. The next
+    /// child may then match as if the unknown one had taken the place of
+    /// an expected child, so a renamed child is reported once, not twice.
+    after_unknown: bool,
 }
 
-/// What is wrong with one child or with the end of the content.
+/// A problem with one child or with the end of the content.
 enum Problem<'d> {
-    /// A child element that the content model does not name; `declared` says
-    /// whether the DTD declares it at all.
+    /// A child element that the content model does not name. `declared` is
+    /// true when the DTD declares it at all.
     NotInModel { child: &'d str, declared: bool },
     /// A child that the model allows, but not at this point, after it already
     /// occurred `count` times (None when unknown).
-    Repeated { child: &'d str, count: Option<usize> },
+    Repeated {
+        child: &'d str,
+        count: Option<usize>,
+    },
     /// A child that the model allows, but not at this point; `expected` are
     /// the names allowed here.
-    OutOfOrder { child: &'d str, expected: Vec<&'d str> },
+    OutOfOrder {
+        child: &'d str,
+        expected: Vec<&'d str>,
+    },
     /// Non-white-space text in element content.
     Text,
     /// A CDATA section in element content.
@@ -78,28 +92,47 @@ enum Problem<'d> {
     /// A child element in `(#PCDATA)` or an element that `(#PCDATA | ...)*` does not list.
     NotInMixed { child: &'d str, declared: bool },
     /// The content ended early; `completion` are the names still needed.
-    Missing { completion: Vec<&'d str>, repeatable: bool, empty: bool },
+    Missing {
+        completion: Vec<&'d str>,
+        repeatable: bool,
+        empty: bool,
+    },
 }
 
 impl<'d> ContentMatcher<'d> {
-    fn new(element: &'d ElementDecl) -> ContentMatcher<'d> {
+    fn new(dtd: &'d Dtd, element: &'d ElementDecl) -> ContentMatcher<'d> {
         ContentMatcher {
+            dtd,
             element,
             state: super::automaton::START,
             seen: 0,
             skipped: 0,
             children: 0,
+            after_unknown: false,
         }
     }
 
     /// Feeds the qualified name (as written, with any prefix) of the next child element.
     pub fn feed_element(&mut self, name: &str) -> Result<(), MatchError> {
-        self.step_element(name, None).map_err(|problem| self.error(problem, None))
+        self.step_element(name, None)
+            .map_err(|problem| self.error(problem, None))
     }
 
     /// Feeds non-white-space text (white space between children is not fed).
     pub fn feed_text(&mut self) -> Result<(), MatchError> {
-        self.step_text().map_err(|problem| self.error(problem, None))
+        self.step_text()
+            .map_err(|problem| self.error(problem, None))
+    }
+
+    /// Feeds a CDATA section, which libxml2 rejects in element content even
+    /// when it is empty or holds only white space.
+    pub fn feed_cdata(&mut self) -> Result<(), MatchError> {
+        let result = match &self.element.content {
+            ContentSpec::Any | ContentSpec::Mixed(_) => Ok(()),
+            ContentSpec::Empty => Err(Problem::EmptyHasContent),
+            ContentSpec::Children(..) => Err(Problem::Cdata),
+        };
+        result.map_err(|problem| self.error(problem, None))
     }
 
     /// Ends the content: reports required children that never came.
@@ -110,8 +143,8 @@ impl<'d> ContentMatcher<'d> {
         }
     }
 
-    /// Advances over one child element. `count` tells how often the same name
-    /// already occurred, when the caller knows; it only refines the message.
+    /// Advances over one child element. `count` is how often the same name
+    /// already occurred, when the caller knows it, and only refines the message.
     fn step_element<'n>(&mut self, name: &'n str, count: Option<usize>) -> Result<(), Problem<'n>>
     where
         'd: 'n,
@@ -124,11 +157,20 @@ impl<'d> ContentMatcher<'d> {
                 if names.iter().any(|known| &**known == name) {
                     Ok(())
                 } else {
-                    Err(Problem::NotInMixed { child: name, declared: false })
+                    Err(Problem::NotInMixed {
+                        child: name,
+                        declared: self.dtd.is_declared(name),
+                    })
                 }
             }
             ContentSpec::Children(_, automaton) => {
-                if let Some(next) = automaton.step(self.state, name) {
+                let after_unknown = std::mem::take(&mut self.after_unknown);
+                let next = automaton.step(self.state, name).or_else(|| {
+                    after_unknown
+                        .then(|| automaton.step_after_substitution(self.state, name))
+                        .flatten()
+                });
+                if let Some(next) = next {
                     self.state = next;
                     if let Some(symbol) = automaton.symbol_at(next).filter(|&symbol| symbol < 64) {
                         self.seen |= 1 << symbol;
@@ -136,7 +178,11 @@ impl<'d> ContentMatcher<'d> {
                     return Ok(());
                 }
                 let Some(symbol) = automaton.symbol_of(name) else {
-                    return Err(Problem::NotInModel { child: name, declared: false });
+                    self.after_unknown = true;
+                    return Err(Problem::NotInModel {
+                        child: name,
+                        declared: self.dtd.is_declared(name),
+                    });
                 };
                 if symbol < 64 {
                     let bit = 1u64 << symbol;
@@ -169,7 +215,14 @@ impl<'d> ContentMatcher<'d> {
         if automaton.is_accepting(self.state) {
             return None;
         }
-        let completion = automaton.shortest_completion(self.state);
+        let mut completion = automaton.shortest_completion(self.state);
+        if self.after_unknown && !completion.is_empty() {
+            // The unknown last child took the place of the first missing one.
+            completion.remove(0);
+            if completion.is_empty() {
+                return None;
+            }
+        }
         // A required child that was present but rejected as out of order is
         // already reported; do not report it again as missing.
         let already_reported = completion.iter().any(|name| {
@@ -198,7 +251,9 @@ impl<'d> ContentMatcher<'d> {
     fn error(&self, problem: Problem<'_>, found: Option<&str>) -> MatchError {
         let element = &*self.element.name;
         let model = &self.element.content;
-        let found = found.map(|found| format!(", found {found}")).unwrap_or_default();
+        let found = found
+            .map(|found| format!(", found {found}"))
+            .unwrap_or_default();
         let (message, help) = match problem {
             Problem::NotInModel { child, declared } | Problem::NotInMixed { child, declared } => {
                 let help = format!("{element} allows only {model}; remove the {child} element");
@@ -270,7 +325,8 @@ impl<'d> ContentMatcher<'d> {
 impl Dtd {
     /// Starts a streaming check of the children of a declared `element`.
     pub fn content_matcher(&self, element: &str) -> Option<ContentMatcher<'_>> {
-        self.element(element).map(ContentMatcher::new)
+        self.element(element)
+            .map(|element| ContentMatcher::new(self, element))
     }
 
     /// Validates `node` and all its descendants. Returns every violation in
@@ -300,7 +356,10 @@ impl Dtd {
                 out.push(Violation {
                     range: start_tag_range(input, node),
                     message: format!("unknown element {name}: the DTD does not declare it"),
-                    help: Some(format!("declared elements are {}", self.element_names().collect::<Vec<_>>().join(", "))),
+                    help: Some(format!(
+                        "declared elements are {}",
+                        self.element_names().collect::<Vec<_>>().join(", ")
+                    )),
                 });
             }
             return;
@@ -316,7 +375,10 @@ impl Dtd {
             return false;
         };
         let input = node.document().input_text();
-        match self.element(qualified_name(input, parent)).map(|parent| &parent.content) {
+        match self
+            .element(qualified_name(input, parent))
+            .map(|parent| &parent.content)
+        {
             Some(ContentSpec::Children(_, automaton)) => automaton.symbol_of(name).is_none(),
             Some(ContentSpec::Mixed(names)) => !names.iter().any(|known| &**known == name),
             _ => false,
@@ -333,21 +395,40 @@ impl Dtd {
     ) {
         let element_name = &*element.name;
         for attribute in node.attributes() {
-            let qname = input.get(attribute.range_qname()).unwrap_or(attribute.name());
-            let Some(declaration) = element.attributes.iter().find(|known| &*known.name == qname) else {
+            let qname = input
+                .get(attribute.range_qname())
+                .unwrap_or(attribute.name());
+            let Some(declaration) = element
+                .attributes
+                .iter()
+                .find(|known| &*known.name == qname)
+            else {
                 out.push(undeclared_attribute(element, qname, attribute.range()));
                 continue;
             };
-            check_attribute_value(element_name, declaration, attribute.value(), attribute.range(), ids, out);
+            check_attribute_value(
+                element_name,
+                declaration,
+                attribute.value(),
+                attribute.range(),
+                ids,
+                out,
+            );
         }
 
         // Namespace declarations are not attributes in roxmltree, but xmllint
         // validates them as attributes named xmlns and xmlns:prefix.
         if node.namespaces().len() > 0 {
             for (qname, value, range) in namespace_declarations(input, node) {
-                match element.attributes.iter().find(|known| &*known.name == qname) {
+                match element
+                    .attributes
+                    .iter()
+                    .find(|known| &*known.name == qname)
+                {
                     None => out.push(undeclared_attribute(element, qname, range)),
-                    Some(declaration) => check_attribute_value(element_name, declaration, value, range, ids, out),
+                    Some(declaration) => {
+                        check_attribute_value(element_name, declaration, value, range, ids, out)
+                    }
                 }
             }
         }
@@ -356,16 +437,25 @@ impl Dtd {
             if declaration.default != DefaultDecl::Required {
                 continue;
             }
-            let present = node
-                .attributes()
-                .any(|attribute| input.get(attribute.range_qname()).unwrap_or(attribute.name()) == &*declaration.name)
-                || (declaration.name.starts_with("xmlns")
-                    && namespace_declarations(input, node).any(|(qname, _, _)| qname == &*declaration.name));
+            let present = node.attributes().any(|attribute| {
+                input
+                    .get(attribute.range_qname())
+                    .unwrap_or(attribute.name())
+                    == &*declaration.name
+            }) || (declaration.name.starts_with("xmlns")
+                && namespace_declarations(input, node)
+                    .any(|(qname, _, _)| qname == &*declaration.name));
             if !present {
                 out.push(Violation {
                     range: start_tag_range(input, node),
-                    message: format!("{element_name}: missing required attribute {}", declaration.name),
-                    help: Some(format!("add {}=\"...\" to <{element_name}>", declaration.name)),
+                    message: format!(
+                        "{element_name}: missing required attribute {}",
+                        declaration.name
+                    ),
+                    help: Some(format!(
+                        "add {}=\"...\" to <{element_name}>",
+                        declaration.name
+                    )),
                 });
             }
         }
@@ -373,11 +463,22 @@ impl Dtd {
 }
 
 fn undeclared_attribute(element: &ElementDecl, qname: &str, range: Range<usize>) -> Violation {
-    let declared: Vec<&str> = element.attributes.iter().map(|attribute| &*attribute.name).collect();
+    let declared: Vec<&str> = element
+        .attributes
+        .iter()
+        .map(|attribute| &*attribute.name)
+        .collect();
     let help = if declared.is_empty() {
-        format!("the DTD declares no attributes for {}; remove {qname}", element.name)
+        format!(
+            "the DTD declares no attributes for {}; remove {qname}",
+            element.name
+        )
     } else {
-        format!("{} declares only {}; remove {qname}", element.name, declared.join(", "))
+        format!(
+            "{} declares only {}; remove {qname}",
+            element.name,
+            declared.join(", ")
+        )
     };
     Violation {
         range,
@@ -398,9 +499,14 @@ fn check_attribute_value<'a>(
     if !declaration.kind.accepts(value) {
         let message = match &declaration.kind {
             AttributeType::Enumeration(_) => {
-                format!("{element}: value \"{value}\" of attribute {name} is not one of {}", declaration.kind)
+                format!(
+                    "{element}: value \"{value}\" of attribute {name} is not one of {}",
+                    declaration.kind
+                )
             }
-            kind => format!("{element}: value \"{value}\" of attribute {name} is not a valid {kind}"),
+            kind => {
+                format!("{element}: value \"{value}\" of attribute {name} is not a valid {kind}")
+            }
         };
         out.push(Violation {
             range: range.clone(),
@@ -412,8 +518,12 @@ fn check_attribute_value<'a>(
         if &**fixed != value {
             out.push(Violation {
                 range: range.clone(),
-                message: format!("{element}: attribute {name} is #FIXED to \"{fixed}\" but has \"{value}\""),
-                help: Some(format!("write {name}=\"{fixed}\" or leave the attribute out")),
+                message: format!(
+                    "{element}: attribute {name} is #FIXED to \"{fixed}\" but has \"{value}\""
+                ),
+                help: Some(format!(
+                    "write {name}=\"{fixed}\" or leave the attribute out"
+                )),
             });
         }
     }
@@ -466,25 +576,35 @@ impl<'a> IdTable<'a> {
     }
 }
 
-fn validate_content(input: &str, node: Node<'_, '_>, element: &ElementDecl, dtd: &Dtd, out: &mut Vec<Violation>) {
+fn validate_content(
+    input: &str,
+    node: Node<'_, '_>,
+    element: &ElementDecl,
+    dtd: &Dtd,
+    out: &mut Vec<Violation>,
+) {
     match &element.content {
         ContentSpec::Any => {}
         ContentSpec::Empty => {
             if node.has_children() {
                 let problem = Problem::EmptyHasContent;
-                push(out, start_tag_range(input, node), ContentMatcher::new(element).error(problem, None));
+                push(
+                    out,
+                    start_tag_range(input, node),
+                    ContentMatcher::new(dtd, element).error(problem, None),
+                );
             }
         }
         ContentSpec::Mixed(_) => {
-            let mut matcher = ContentMatcher::new(element);
+            let mut matcher = ContentMatcher::new(dtd, element);
             for child in node.children().filter(|child| child.is_element()) {
                 let name = qualified_name(input, child);
-                if let Err(Problem::NotInMixed { child: name, .. }) = matcher.step_element(name, None) {
-                    let problem = Problem::NotInMixed {
-                        child: name,
-                        declared: dtd.is_declared(name),
-                    };
-                    push(out, start_tag_range(input, child), matcher.error(problem, None));
+                if let Err(problem) = matcher.step_element(name, None) {
+                    push(
+                        out,
+                        start_tag_range(input, child),
+                        matcher.error(problem, None),
+                    );
                 }
             }
         }
@@ -492,57 +612,93 @@ fn validate_content(input: &str, node: Node<'_, '_>, element: &ElementDecl, dtd:
     }
 }
 
-fn validate_children(input: &str, node: Node<'_, '_>, element: &ElementDecl, dtd: &Dtd, out: &mut Vec<Violation>) {
-    let mut matcher = ContentMatcher::new(element);
+fn validate_children(
+    input: &str,
+    node: Node<'_, '_>,
+    element: &ElementDecl,
+    dtd: &Dtd,
+    out: &mut Vec<Violation>,
+) {
+    let mut matcher = ContentMatcher::new(dtd, element);
+    // Built on the first violation only, once per element, so an element
+    // with a million children and many violations stays linear.
+    let mut found: Option<String> = None;
+    let mut counts: Option<HashMap<&str, usize>> = None;
     for child in node.children() {
         match child.node_type() {
             NodeType::Element => {
                 let name = qualified_name(input, child);
-                if let Err(problem) = matcher.step_element(name, None) {
-                    let problem = match problem {
-                        Problem::NotInModel { child, .. } => Problem::NotInModel {
-                            child,
-                            declared: dtd.is_declared(child),
-                        },
-                        Problem::Repeated { child: repeated, .. } => Problem::Repeated {
-                            child: repeated,
-                            count: Some(count_previous(input, node, repeated, child.range().start)),
-                        },
-                        other => other,
-                    };
-                    let found = found_children(input, node);
-                    push(out, start_tag_range(input, child), matcher.error(problem, Some(&found)));
+                let step = matcher.step_element(name, None);
+                if let Some(counts) = counts.as_mut() {
+                    *counts.entry(name).or_default() += 1;
                 }
+                let Err(problem) = step else {
+                    continue;
+                };
+                let problem = match problem {
+                    Problem::Repeated {
+                        child: repeated, ..
+                    } => {
+                        let counts = counts
+                            .get_or_insert_with(|| count_children_through(input, node, child));
+                        let count = counts.get(repeated).copied().unwrap_or(1);
+                        Problem::Repeated {
+                            child: repeated,
+                            count: Some(count.saturating_sub(1)),
+                        }
+                    }
+                    other => other,
+                };
+                let found = found.get_or_insert_with(|| found_children(input, node));
+                push(
+                    out,
+                    start_tag_range(input, child),
+                    matcher.error(problem, Some(found)),
+                );
             }
             NodeType::Text => {
                 let text = child.text().unwrap_or("");
                 let problem = if !text.chars().all(is_xml_space) {
-                    Some(Problem::Text)
+                    Problem::Text
                 } else if raw_text_has_cdata(input, node, child) {
-                    Some(Problem::Cdata)
+                    Problem::Cdata
                 } else {
-                    None
+                    continue;
                 };
-                if let Some(problem) = problem {
-                    let found = found_children(input, node);
-                    push(out, text_range(input, child), matcher.error(problem, Some(&found)));
-                }
+                let found = found.get_or_insert_with(|| found_children(input, node));
+                push(
+                    out,
+                    text_range(input, child),
+                    matcher.error(problem, Some(found)),
+                );
             }
             _ => {}
         }
     }
     if let Some(problem) = matcher.end() {
-        let found = found_children(input, node);
-        push(out, start_tag_range(input, node), matcher.error(problem, Some(&found)));
+        let found = found.get_or_insert_with(|| found_children(input, node));
+        push(
+            out,
+            start_tag_range(input, node),
+            matcher.error(problem, Some(found)),
+        );
     }
 }
 
-/// Counts the element children of `parent` named `name` that start before `before`.
-fn count_previous(input: &str, parent: Node<'_, '_>, name: &str, before: usize) -> usize {
-    parent
-        .children()
-        .filter(|child| child.is_element() && child.range().start < before && qualified_name(input, *child) == name)
-        .count()
+/// Counts the element children of `parent` by name, up to and including `last`.
+fn count_children_through<'a>(
+    input: &'a str,
+    parent: Node<'_, 'a>,
+    last: Node<'_, 'a>,
+) -> HashMap<&'a str, usize> {
+    let mut counts = HashMap::new();
+    for child in parent.children().filter(|child| child.is_element()) {
+        *counts.entry(qualified_name(input, child)).or_default() += 1;
+        if child == last {
+            break;
+        }
+    }
+    counts
 }
 
 fn push(out: &mut Vec<Violation>, range: Range<usize>, error: MatchError) {
@@ -587,8 +743,13 @@ fn qualified_name<'a>(input: &'a str, node: Node<'_, 'a>) -> &'a str {
     }
     let start = node.range().start + 1;
     let rest = input.get(start..).unwrap_or("");
-    let end = rest.char_indices().find(|&(_, c)| !is_name_char(c)).map_or(rest.len(), |(index, _)| index);
-    rest.get(..end).filter(|name| !name.is_empty()).unwrap_or(tag.name())
+    let end = rest
+        .char_indices()
+        .find(|&(_, c)| !is_name_char(c))
+        .map_or(rest.len(), |(index, _)| index);
+    rest.get(..end)
+        .filter(|name| !name.is_empty())
+        .unwrap_or(tag.name())
 }
 
 /// Returns the byte range of the element's start tag, from `<` to `>`.
@@ -633,15 +794,24 @@ fn raw_text_has_cdata(input: &str, parent: Node<'_, '_>, text: Node<'_, '_>) -> 
         Some(next) => next.range().start,
         None => {
             let parent_end = parent.range().end;
-            input.get(..parent_end).and_then(|before| before.rfind('<')).unwrap_or(parent_end)
+            input
+                .get(..parent_end)
+                .and_then(|before| before.rfind('<'))
+                .unwrap_or(parent_end)
         }
     };
-    input.as_bytes().get(start..end).is_some_and(|raw| raw.contains(&b'<'))
+    input
+        .as_bytes()
+        .get(start..end)
+        .is_some_and(|raw| raw.contains(&b'<'))
 }
 
 /// Returns the namespace declarations (`xmlns` and `xmlns:prefix`) written in
 /// the element's start tag, with their raw values and ranges.
-fn namespace_declarations<'a>(input: &'a str, node: Node<'_, 'a>) -> impl Iterator<Item = (&'a str, &'a str, Range<usize>)> {
+fn namespace_declarations<'a>(
+    input: &'a str,
+    node: Node<'_, 'a>,
+) -> impl Iterator<Item = (&'a str, &'a str, Range<usize>)> {
     let tag = start_tag_range(input, node);
     let base = tag.start;
     let text = input.get(tag).unwrap_or("");
@@ -665,7 +835,10 @@ impl<'a> Iterator for StartTagAttributes<'a> {
             // Skip `<` and the element name.
             self.pos = 1 + self.text.get(1..)?.find(|c: char| !is_name_char(c))?;
         }
-        while bytes.get(self.pos).is_some_and(|&b| is_xml_space(char::from(b))) {
+        while bytes
+            .get(self.pos)
+            .is_some_and(|&b| is_xml_space(char::from(b)))
+        {
             self.pos += 1;
         }
         let start = self.pos;
