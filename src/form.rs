@@ -54,7 +54,7 @@ pub enum DataField {
 }
 
 impl DataField {
-    /// The parameter name.
+    /// Returns the parameter name.
     pub fn as_str(self) -> &'static str {
         match self {
             DataField::Xml => "xml_data",

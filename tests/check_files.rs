@@ -18,7 +18,7 @@ fn check_text(text: &str) -> Vec<Diagnostic> {
     check_bytes("test.xml", text.as_bytes().to_vec()).1
 }
 
-/// The (rule, line) of every finding, in order.
+/// Returns the (rule, line) of every finding, in order.
 fn rules_and_lines(diagnostics: &[Diagnostic]) -> Vec<(Rule, u32)> {
     diagnostics
         .iter()

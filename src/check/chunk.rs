@@ -7,7 +7,7 @@
 //! `<IP_MAP_LIST>...</IP_MAP_LIST>`, parsed with roxmltree and checked like
 //! the whole document would be, with offsets shifted back to the file.
 //!
-//! The scanner knows tags, quoted attribute values, comments, CDATA sections
+//! The scanner handles tags, quoted attribute values, comments, CDATA sections
 //! and processing instructions. Whenever it meets anything else (text with
 //! references at the root level, a DOCTYPE with an internal subset, root
 //! attributes, or any chunk that does not parse), the caller parses the whole
@@ -138,8 +138,8 @@ fn name_at(text: &str, position: usize) -> &str {
 /// Scans the root's children, feeding the content matcher on the way, and
 /// passes each chunk of children to `emit` as soon as it is complete.
 /// Returns `None` for anything the scanner does not handle and for any
-/// mismatch of the root's content model; chunks emitted before must then be
-/// thrown away.
+/// mismatch of the root's content model. The caller then discards the chunks
+/// emitted before.
 fn scan(
     file: &SourceFile,
     xml_start: usize,
@@ -245,7 +245,7 @@ fn scan(
     Some(())
 }
 
-/// What one chunk produced.
+/// The findings and records of one chunk.
 struct ChunkResult {
     diagnostics: Vec<Diagnostic>,
     records: Vec<CompactRecord>,
@@ -330,7 +330,7 @@ pub(crate) fn check_chunked(
     let chunk_count = Cell::new(0);
     let counter = &chunk_count;
     let mut emit = move |range: Range<usize>| {
-        // A send fails only when every worker has stopped, and then `failed` is set.
+        // The receiver lives until this function returns, so a send cannot fail.
         let _ = sender.send((counter.get(), range));
         counter.set(counter.get() + 1);
     };

@@ -48,7 +48,7 @@ pub struct CheckOutcome {
     pub files_checked: usize,
 }
 
-/// What a file turned out to be.
+/// The kind of a checked file, recognised from its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocumentKind {
     /// An upload file; the action is `None` when the header has no valid one.
@@ -87,7 +87,7 @@ impl Default for Tuning {
 pub struct FileCheck {
     /// The decoded file; empty when it could not be decoded.
     pub source: Arc<SourceFile>,
-    /// What the file is.
+    /// The file's kind.
     pub kind: DocumentKind,
     /// The findings about this file alone, in no particular order.
     pub diagnostics: Vec<Diagnostic>,
@@ -97,12 +97,12 @@ pub struct FileCheck {
 }
 
 impl FileCheck {
-    /// The number of valid records in the file.
+    /// Returns the number of valid records in the file.
     pub fn record_count(&self) -> usize {
         self.records.len()
     }
 
-    /// The valid records, in file order.
+    /// Returns the valid records, in file order.
     pub fn records(&self) -> Vec<Record> {
         self.records
             .iter()
@@ -133,7 +133,7 @@ pub fn check_bytes_with(
     (check.source, check.diagnostics, records)
 }
 
-/// The severity of `duplicate-record` and the cap of every duplicate finding.
+/// Returns the severity of `duplicate-record` and the cap of every duplicate finding.
 fn duplicate_severities(kind: DocumentKind) -> (Severity, Severity) {
     match kind {
         DocumentKind::ListOutput => (Severity::Warning, Severity::Warning),
@@ -397,7 +397,7 @@ fn read_input(
     Ok((input.to_string(), bytes))
 }
 
-/// Which files' records are compared with each other.
+/// A set of files whose records are compared with each other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DuplicateGroup {
     Uploads(Option<Action>),

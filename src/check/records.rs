@@ -1,6 +1,6 @@
 //! Records as check keeps them, and duplicate detection across files.
 //!
-//! A big upload holds a million records, so check keeps each as 40 bytes of
+//! A big upload contains a million records, so check keeps each as 40 bytes of
 //! addresses and offsets instead of a [`Record`] with its `Arc`. Only records
 //! whose V4 or V6 occurs more than once in a group become [`Record`]s and go to
 //! [`find_duplicates`], which therefore sees every record that takes part in a

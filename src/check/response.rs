@@ -45,7 +45,7 @@ pub(crate) fn check_list_output(
     }
 }
 
-/// What Qualys's generic error codes mean, from its API appendix.
+/// Returns what to do about one of Qualys's generic error codes, as its API appendix describes them.
 fn code_help(code: &str) -> &'static str {
     match code {
         "1901" => "Qualys did not recognise a parameter: check the form header against the add and remove parameters",

@@ -18,14 +18,14 @@ const KNOWN_PARAMETERS: [&str; 5] = [
 /// rest are counted in one summary.
 pub(crate) const MAX_UNSAFE_REPORTED: usize = 100;
 
-/// What the form header says about the upload.
+/// The action, data field and data position that the form header gives.
 #[derive(Debug)]
 pub(crate) struct HeaderSummary {
     /// The action, when the header names a valid one (the last one, as Qualys keeps it).
     pub action: Option<Action>,
     /// The data field, when there is one.
     pub data: Option<DataField>,
-    /// Where the data starts.
+    /// The byte offset where the data starts.
     pub body_start: usize,
 }
 
@@ -33,7 +33,7 @@ fn quote(text: &str) -> String {
     format!("'{}'", text.escape_debug())
 }
 
-/// Checks the form header at the start of `file` and returns what it says.
+/// Checks the form header at the start of `file` and returns its summary.
 pub(crate) fn check_header(file: &SourceFile, out: &mut Vec<Diagnostic>) -> HeaderSummary {
     let text = file.text();
     let header = form::parse_header(text);

@@ -54,7 +54,7 @@ pub(crate) struct EntityDeclaration {
     pub external: bool,
 }
 
-/// What precedes the root element.
+/// The prolog: the DOCTYPE and the root element's name.
 #[derive(Debug, Default)]
 pub(crate) struct Prolog {
     pub doctype: Option<Doctype>,
@@ -337,8 +337,8 @@ pub(crate) fn doctype_diagnostics(
     }
 }
 
-/// The parsing options for every document: DTDs are allowed so that Qualys's
-/// DOCTYPE lines parse, and no entity resolver is set, so nothing is fetched.
+/// Returns the parsing options for every document. DTDs are allowed so that
+/// Qualys's DOCTYPE lines parse, and no entity resolver is set, so nothing is fetched.
 pub(crate) fn parsing_options<'input>() -> ParsingOptions<'input> {
     ParsingOptions {
         allow_dtd: true,
@@ -513,7 +513,7 @@ fn leaf_value(node: Node, xml: &str) -> LeafValue {
     }
 }
 
-/// What a record-carrying document is, for the value rules.
+/// The origin of a record-carrying document, which sets how the value rules report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RecordSource {
     /// An upload file: findings keep their severity and every ID is reported.
@@ -615,8 +615,8 @@ fn check_ip_map(
     }
 }
 
-/// The span a record's value is reported at: the trimmed value when it is
-/// verbatim, otherwise the whole element content.
+/// Returns the span a record's value is reported at: the trimmed value when
+/// it is verbatim, otherwise the whole element content.
 fn value_span(value: &LeafValue, site: &ValueSite) -> Range<usize> {
     if site.verbatim {
         let (trimmed, start) = address::trim_ascii_whitespace(&value.text);
