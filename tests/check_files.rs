@@ -379,6 +379,20 @@ fn unknown_documents_named() {
 }
 
 #[test]
+fn encoded_value_not_checked() {
+    let diagnostics = check_text(
+        "action=add&xml_data=%3CIP_MAP_LIST%3E%3CIP_MAP%3E%3C%2FIP_MAP%3E%3C%2FIP_MAP_LIST%3E",
+    );
+    assert_eq!(rules_and_lines(&diagnostics), [(Rule::FormHeader, 1)]);
+    assert_eq!(diagnostics[0].severity, Severity::Warning);
+    assert!(
+        diagnostics[0].message.contains("percent-encoded"),
+        "{}",
+        diagnostics[0].message
+    );
+}
+
+#[test]
 fn upload_of_wrong_document() {
     let diagnostics = check_text("action=add&xml_data=<SIMPLE_RETURN/>");
     assert!(find(&diagnostics, Rule::UnknownDocument)

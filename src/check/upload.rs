@@ -201,6 +201,31 @@ fn check_csv_data(file: &SourceFile, field: &FormField, out: &mut Vec<Diagnostic
     }
 }
 
+/// Reports an xml_data value that is percent-encoded as a whole (it starts
+/// with `%3C`, an encoded `<`). The server decodes it, but v6map checks only
+/// unencoded XML, so its records are not checked.
+pub(crate) fn encoded_value(file: &SourceFile, value_start: usize) -> Option<Diagnostic> {
+    let value = file.text().get(value_start..)?;
+    let trimmed = value.trim_start_matches([' ', '\t', '\r', '\n']);
+    let prefix = trimmed.get(..3)?;
+    if !prefix.eq_ignore_ascii_case("%3C") {
+        return None;
+    }
+    let offset = value_start + value.len() - trimmed.len();
+    Some(
+        Diagnostic::new(
+            Rule::FormHeader,
+            "the xml_data value is percent-encoded, so v6map does not check its XML or its records",
+        )
+        .with_help(
+            "write the XML unencoded after xml_data=, as Qualys's samples do (v6map generate writes it so), \
+             and v6map checks it fully",
+        )
+        .with_severity(Severity::Warning)
+        .at(file.location(offset, 3)),
+    )
+}
+
 /// Reports a file that looks like an upload but has no form header.
 pub(crate) fn missing_header(file: &SourceFile) -> Diagnostic {
     Diagnostic::new(

@@ -2,6 +2,7 @@
 //! before roxmltree (DOCTYPE, entity declarations, root name), parse errors,
 //! DTD violations and the values of `IP_MAP` records.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use roxmltree::{Document, Node, ParsingOptions};
@@ -466,8 +467,8 @@ pub(crate) fn violation_diagnostics(
 }
 
 /// The text of a leaf element and where it sits.
-struct LeafValue {
-    text: String,
+struct LeafValue<'a> {
+    text: Cow<'a, str>,
     /// The range between the start tag and the end tag, in the parsed text;
     /// the whole element for `<V4/>`.
     range: Range<usize>,
@@ -476,14 +477,14 @@ struct LeafValue {
 }
 
 /// Reads the text content of a leaf element such as `<V4>`.
-fn leaf_value(node: Node, xml: &str) -> LeafValue {
+fn leaf_value<'a>(node: Node<'a, '_>, xml: &str) -> LeafValue<'a> {
     let element = node.range();
     let (first, last) = match (node.first_child(), node.last_child()) {
         (Some(first), Some(last)) => (first, last),
         _ => {
             // No content: `<V4/>` or `<V4></V4>`; point at the element.
             return LeafValue {
-                text: String::new(),
+                text: Cow::Borrowed(""),
                 range: element,
                 verbatim: false,
             };
@@ -496,7 +497,7 @@ fn leaf_value(node: Node, xml: &str) -> LeafValue {
         // raw text longer than its value, so equal lengths mean a verbatim copy.
         let verbatim = text.len() == range.len();
         return LeafValue {
-            text: text.to_string(),
+            text: Cow::Borrowed(text),
             range,
             verbatim,
         };
@@ -506,6 +507,7 @@ fn leaf_value(node: Node, xml: &str) -> LeafValue {
         text.push_str(child.text().unwrap_or_default());
     }
     let verbatim = xml.get(range.clone()) == Some(text.as_str());
+    let text = Cow::Owned(text);
     LeafValue {
         text,
         range,
