@@ -69,7 +69,10 @@ fn skip_special(bytes: &[u8], position: usize) -> Option<Option<usize>> {
 /// than it saves on a few bytes.
 fn find_byte(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
     let rest = bytes.get(from..)?;
-    let near = rest.iter().take(64).position(|&candidate| candidate == byte);
+    let near = rest
+        .iter()
+        .take(64)
+        .position(|&candidate| candidate == byte);
     match near {
         Some(index) => Some(from + index),
         None if rest.len() > 64 => find(bytes, from + 64, &[byte]),
