@@ -61,9 +61,8 @@ pub(crate) fn check_header(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Head
             let (_, column) = file.line_column(first.name_range.start);
             out.push(error(
                 format!(
-                    "parameter {} is repeated (first at column {column}); Qualys silently keeps the last value, {}",
-                    quote(&field.name),
-                    quote(&field.value)
+                    "parameter {} is repeated (first at column {column}); Qualys silently keeps only the last value",
+                    quote(&field.name)
                 ),
                 "keep one occurrence of each parameter",
                 field.name_range.start,
@@ -150,17 +149,23 @@ fn check_field(
         "action" => match value {
             "add" => *action = Some(Action::Add),
             "remove" => *action = Some(Action::Remove),
-            "list" => out.push(error(
-                "action=list lists records and takes no upload data".into(),
-                "use action=add or action=remove in an upload file",
-            )),
-            _ => out.push(error(
-                format!(
-                    "invalid action {}: expected 'add' or 'remove'",
-                    quote(value)
-                ),
-                "write action=add or action=remove, with nothing else before the next '&'",
-            )),
+            "list" => {
+                *action = None;
+                out.push(error(
+                    "action=list lists records and takes no upload data".into(),
+                    "use action=add or action=remove in an upload file",
+                ));
+            }
+            _ => {
+                *action = None;
+                out.push(error(
+                    format!(
+                        "invalid action {}: expected 'add' or 'remove'",
+                        quote(value)
+                    ),
+                    "write action=add or action=remove, with nothing else before the next '&'",
+                ));
+            }
         },
         "all_or_nothing" | "echo_request" if value != "0" && value != "1" => out.push(error(
             format!("invalid {name} value {}: expected 0 or 1", quote(value)),
@@ -536,6 +541,8 @@ mod tests {
     fn repeated_action_keeps_last() {
         let (summary, _) = header("action=add&action=remove&xml_data=<X/>");
         assert_eq!(summary.action, Some(Action::Remove));
+        let (summary, _) = header("action=add&action=ad&xml_data=<X/>");
+        assert_eq!(summary.action, None);
     }
 
     #[test]
