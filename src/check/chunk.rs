@@ -12,6 +12,9 @@
 //! references at the root level, a DOCTYPE with an internal subset, root
 //! attributes, or any chunk that does not parse), the caller parses the whole
 //! document instead, so the diagnostics never depend on the chunking.
+//!
+//! NOTE: that fallback, and every list output, is parsed whole, which takes
+//! several times the file's size in memory. Only uploads are chunked.
 
 use std::cell::Cell;
 use std::ops::Range;
