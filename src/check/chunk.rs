@@ -25,7 +25,7 @@ use crate::diagnostic::Diagnostic;
 use crate::dtd::Dtd;
 use crate::source::SourceFile;
 
-use super::records::{CompactRecord, RecordTable};
+use super::records::RecordTable;
 use super::xml::{self, Mapping, Prolog, RecordSource};
 use super::Tuning;
 
@@ -255,7 +255,7 @@ fn scan(
 /// The findings and records of one chunk.
 struct ChunkResult {
     diagnostics: Vec<Diagnostic>,
-    records: Vec<CompactRecord>,
+    records: RecordTable,
 }
 
 fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Option<ChunkResult> {
@@ -272,7 +272,7 @@ fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Opt
     };
     let mut result = ChunkResult {
         diagnostics: Vec::new(),
-        records: Vec::new(),
+        records: RecordTable::default(),
     };
     let root = document.root_element();
     if let Some(dtd) = dtd {
@@ -365,7 +365,7 @@ pub(crate) fn check_chunked(
     let mut records = RecordTable::default();
     for (_, result) in results {
         diagnostics.extend(result.diagnostics);
-        records.push_part(result.records);
+        records.append(result.records);
     }
     Some((diagnostics, records))
 }

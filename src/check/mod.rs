@@ -104,10 +104,7 @@ impl FileCheck {
 
     /// Returns the valid records, in file order.
     pub fn records(&self) -> Vec<Record> {
-        self.records
-            .iter()
-            .map(|record| record.to_record(&self.source))
-            .collect()
+        self.records.to_records(&self.source)
     }
 }
 
@@ -324,7 +321,7 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
     if let Some(dtd) = dtd {
         xml::violation_diagnostics(&file, mapping, dtd.validate_tree(root_node), out);
     }
-    let mut part = Vec::new();
+    let mut records = RecordTable::default();
     match check.kind {
         DocumentKind::Upload(_) => xml::check_records(
             root_node,
@@ -333,7 +330,7 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
             mapping,
             RecordSource::Upload,
             out,
-            &mut part,
+            &mut records,
         ),
         DocumentKind::ListOutput => {
             xml::check_records(
@@ -343,14 +340,14 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
                 mapping,
                 RecordSource::Response,
                 out,
-                &mut part,
+                &mut records,
             );
             response::check_list_output(root_node, &file, mapping, out);
         }
         DocumentKind::SimpleReturn => response::check_simple_return(root_node, &file, mapping, out),
         DocumentKind::Unknown => {}
     }
-    check.records.push_part(part);
+    check.records = records;
 }
 
 fn kind_of_root(root: Option<&str>) -> DocumentKind {

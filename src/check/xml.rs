@@ -13,7 +13,7 @@ use crate::dtd::Violation;
 use crate::rules::{self, ValueSite};
 use crate::source::SourceFile;
 
-use super::records::CompactRecord;
+use super::records::RecordTable;
 
 /// The DTD file names that Qualys's DOCTYPE system ids end with, by root element.
 pub(crate) const DTD_FILES: [(&str, &str); 3] = [
@@ -533,7 +533,7 @@ pub(crate) fn check_records(
     mapping: Mapping,
     source: RecordSource,
     out: &mut Vec<Diagnostic>,
-    records: &mut Vec<CompactRecord>,
+    records: &mut RecordTable,
 ) {
     if scope.has_tag_name("IP_MAP_LIST") {
         for node in scope
@@ -561,7 +561,7 @@ fn check_ip_map(
     mapping: Mapping,
     source: RecordSource,
     out: &mut Vec<Diagnostic>,
-    records: &mut Vec<CompactRecord>,
+    records: &mut RecordTable,
 ) {
     let max_severity = match source {
         RecordSource::Upload => Severity::Error,
@@ -613,7 +613,7 @@ fn check_ip_map(
         )
     });
     if let (Some((Some(v4), v4_span)), Some((Some(v6), v6_span))) = (v4, v6) {
-        records.push(CompactRecord::new(v4, v6, v4_span, v6_span));
+        records.push(v4, v6, v4_span, v6_span);
     }
 }
 
