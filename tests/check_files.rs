@@ -604,7 +604,7 @@ fn whole(text: &str) -> Vec<Diagnostic> {
 fn chunked(text: &str, threads: usize) -> (bool, Vec<Diagnostic>) {
     let tuning = Tuning {
         chunk_threshold: 0,
-        chunk_records: 7,
+        chunk_bytes: 300,
         threads,
     };
     let was_chunked = check_document("big.xml", text.as_bytes().to_vec(), &tuning).chunked;
@@ -709,6 +709,15 @@ mod properties {
             "<IP_MAP><V4><![CDATA[0.0.0.6]]></V4><V6>2001:470::&#x36;</V6></IP_MAP>\n",
             "<IP_MAP b='>'><V4/><V6></V6></IP_MAP>",
             "<!-- c&d -->",
+            "<!-- </IP_MAP> -->",
+            "<!-- </IP_MAP_LIST> -->",
+            "<IP_MAP><V4><![CDATA[</IP_MAP>]]></V4><V6>2001:470::7</V6></IP_MAP>",
+            "<IP_MAP><IP_MAP><V4>0.0.0.8</V4></IP_MAP><V6>2001:470::8</V6></IP_MAP>",
+            "<?pi </IP_MAP> ?>",
+            "</IP_MAP_LIST>",
+            "<IP_MAP_LIST>",
+            "<![CDATA[ ]]>",
+            "&#32;",
             "<?pi x?>",
             "<IP_MAP>",
             "</IP_MAP>",
@@ -730,10 +739,21 @@ mod properties {
         ])
     }
 
+    fn epilog() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "\n",
+            "",
+            "<!-- </IP_MAP_LIST> -->\n",
+            "<?pi?>",
+            "x",
+            "<A/>",
+        ])
+    }
+
     fn document() -> impl Strategy<Value = String> {
-        prop::collection::vec(fragment(), 0..60).prop_map(|fragments| {
+        (prop::collection::vec(fragment(), 0..60), epilog()).prop_map(|(fragments, epilog)| {
             format!(
-                "action=add&xml_data=\n<IP_MAP_LIST>\n{}</IP_MAP_LIST>\n",
+                "action=add&xml_data=\n<IP_MAP_LIST>\n{}</IP_MAP_LIST>{epilog}",
                 fragments.concat()
             )
         })
@@ -741,8 +761,8 @@ mod properties {
 
     proptest! {
         #[test]
-        fn chunked_equals_whole(text in document(), chunk_records in 1usize..5) {
-            let tuning = Tuning { chunk_threshold: 0, chunk_records, threads: 2 };
+        fn chunked_equals_whole(text in document(), chunk_bytes in 1usize..200) {
+            let tuning = Tuning { chunk_threshold: 0, chunk_bytes, threads: 2 };
             let chunked = check_bytes_with("big.xml", text.as_bytes().to_vec(), &tuning).1;
             prop_assert_eq!(chunked, whole(&text));
         }

@@ -1,25 +1,27 @@
 //! Checking a big upload in chunks of `IP_MAP` elements.
 //!
 //! roxmltree keeps a whole document in memory as nodes, several times the
-//! size of the text. For a big upload a small scanner finds where each child
-//! of the root starts and ends, feeds the child names to the root's content
-//! matcher, and cuts the children into chunks. Each chunk is wrapped in
+//! size of the text. For a big upload the root's content is cut after an
+//! `</IP_MAP>` end tag every few kilobytes. Each chunk is wrapped in
 //! `<IP_MAP_LIST>...</IP_MAP_LIST>`, parsed with roxmltree and checked like
 //! the whole document would be, with offsets shifted back to the file.
 //!
-//! The scanner handles tags, quoted attribute values, comments, CDATA sections
-//! and processing instructions. Whenever it meets anything else (text with
-//! references at the root level, a DOCTYPE with an internal subset, root
-//! attributes, or any chunk that does not parse), the caller parses the whole
-//! document instead, so the diagnostics never depend on the chunking.
+//! A cut can land inside a comment, a CDATA section or a nested element.
+//! Then a chunk does not parse, and the caller parses the whole document
+//! instead. When every chunk parses, each is a balanced run of the root's
+//! children, so together they form the same tree as the whole document and
+//! the findings are the same. The caller also parses the whole document for
+//! a DOCTYPE with an internal subset, root attributes, and any mismatch of
+//! the root's own content model, whose message lists the root's children.
 //!
 //! NOTE: that fallback, and every list output, is parsed whole, which takes
 //! several times the file's size in memory. Only uploads are chunked.
 
-use std::cell::Cell;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use roxmltree::NodeType;
 
 use crate::diagnostic::Diagnostic;
 use crate::dtd::Dtd;
@@ -30,6 +32,8 @@ use super::xml::{self, Mapping, Prolog, RecordSource};
 use super::Tuning;
 
 const ROOT: &str = "IP_MAP_LIST";
+const ROOT_END: &[u8] = b"</IP_MAP_LIST";
+const CUT_AFTER: &[u8] = b"</IP_MAP>";
 const WRAPPER_START: &str = "<IP_MAP_LIST>";
 const WRAPPER_END: &str = "</IP_MAP_LIST>";
 
@@ -37,124 +41,30 @@ fn is_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    let rest = bytes.get(from..)?;
-    match needle {
-        [single] => memchr::memchr(*single, rest).map(|index| from + index),
-        _ => memchr::memmem::find(rest, needle).map(|index| from + index),
-    }
-}
-
-/// Returns the position after the construct at `position` when it is a
-/// comment, a processing instruction or a CDATA section; `Some(None)` when it
-/// is none of them, and `None` when it is not closed.
-fn skip_special(bytes: &[u8], position: usize) -> Option<Option<usize>> {
-    let (open, close): (&[u8], &[u8]) = match bytes.get(position + 1) {
-        Some(b'?') => (b"<?", b"?>"),
-        Some(b'!') => {
-            let rest = bytes.get(position..)?;
-            if rest.starts_with(b"<!--") {
-                (b"<!--", b"-->")
-            } else if rest.starts_with(b"<![CDATA[") {
-                (b"<![CDATA[", b"]]>")
-            } else {
-                return Some(None);
-            }
-        }
-        _ => return Some(None),
+/// Returns the position after the comment or processing instruction at
+/// `position`, or `None` when there is none or it is not closed.
+fn skip_comment_or_pi(bytes: &[u8], position: usize) -> Option<usize> {
+    let rest = bytes.get(position..)?;
+    let (open, close): (&[u8], &[u8]) = if rest.starts_with(b"<!--") {
+        (b"<!--", b"-->")
+    } else if rest.starts_with(b"<?") {
+        (b"<?", b"?>")
+    } else {
+        return None;
     };
-    Some(find(bytes, position + open.len(), close).map(|end| end + close.len()))
+    let end = memchr::memmem::find(&rest[open.len()..], close)?;
+    Some(position + open.len() + end + close.len())
 }
 
-/// Returns the position of the next `byte` at or after `from`. Text between
-/// tags and the tags themselves are mostly short, so a plain loop over the
-/// first 64 bytes runs before the vectorised search, whose setup costs more
-/// than it saves on a few bytes.
-fn find_byte(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
-    let rest = bytes.get(from..)?;
-    let near = rest
-        .iter()
-        .take(64)
-        .position(|&candidate| candidate == byte);
-    match near {
-        Some(index) => Some(from + index),
-        None if rest.len() > 64 => find(bytes, from + 64, &[byte]),
-        None => None,
-    }
+/// The root element's content and where it is cut into chunks.
+struct Layout {
+    /// Chunk ranges in the file, in order, covering the root's content.
+    chunks: Vec<Range<usize>>,
 }
 
-/// Returns the position after the start tag at `position` and whether it is
-/// an empty-element tag. Attribute values may contain `>` inside quotes.
-fn start_tag_end(bytes: &[u8], position: usize) -> Option<(usize, bool)> {
-    let mut quote = None;
-    let mut index = position + 1;
-    while let Some(&byte) = bytes.get(index) {
-        match (quote, byte) {
-            (None, b'"' | b'\'') => quote = Some(byte),
-            (Some(open), _) if byte == open => quote = None,
-            (None, b'<') => return None,
-            (None, b'>') => return Some((index + 1, bytes.get(index - 1) == Some(&b'/'))),
-            _ => {}
-        }
-        index += 1;
-    }
-    None
-}
-
-/// Returns the end of the element that starts at `position`, by depth.
-/// End tag names are not compared here; roxmltree checks them in the chunk.
-fn element_end(bytes: &[u8], position: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut index = position;
-    loop {
-        index = find_byte(bytes, index, b'<')?;
-        if let Some(after) = skip_special(bytes, index)? {
-            index = after;
-            continue;
-        }
-        match bytes.get(index + 1) {
-            Some(b'!') => return None,
-            Some(b'/') => {
-                index = find_byte(bytes, index, b'>')? + 1;
-                depth = depth.checked_sub(1)?;
-            }
-            _ => {
-                let (after, empty) = start_tag_end(bytes, index)?;
-                index = after;
-                if !empty {
-                    depth += 1;
-                }
-            }
-        }
-        if depth == 0 {
-            return Some(index);
-        }
-    }
-}
-
-fn name_at(text: &str, position: usize) -> &str {
-    let rest = text.get(position..).unwrap_or_default();
-    let end = rest
-        .bytes()
-        .position(|byte| is_space(byte) || matches!(byte, b'>' | b'/' | b'<'))
-        .unwrap_or(rest.len());
-    // The name ends at an ASCII byte, so `end` is a character boundary.
-    rest.get(..end).unwrap_or_default()
-}
-
-/// Scans the root's children, feeding the content matcher on the way, and
-/// passes each chunk of children to `emit` as soon as it is complete.
-/// Returns `None` for anything the scanner does not handle and for any
-/// mismatch of the root's content model. The caller then discards the chunks
-/// emitted before.
-fn scan(
-    file: &SourceFile,
-    xml_start: usize,
-    prolog: &Prolog,
-    dtd: Option<&Dtd>,
-    tuning: &Tuning,
-    emit: &mut dyn FnMut(Range<usize>),
-) -> Option<()> {
+/// Finds the root's content and cuts it. Returns `None` when the document
+/// does not have the simple shape that chunking needs.
+fn layout(file: &SourceFile, xml_start: usize, prolog: &Prolog, tuning: &Tuning) -> Option<Layout> {
     let text = file.text();
     let bytes = text.as_bytes();
     let (name, name_range) = prolog.root.as_ref()?;
@@ -166,98 +76,89 @@ fn scan(
     {
         return None;
     }
-    let tag_end = name_range.end
-        + bytes
-            .get(name_range.end..)?
-            .iter()
-            .take_while(|&&byte| is_space(byte))
-            .count();
+
+    // The root start tag must have no attributes, so that the wrapper is the same element.
+    let spaces = bytes
+        .get(name_range.end..)?
+        .iter()
+        .take_while(|&&byte| is_space(byte))
+        .count();
+    let tag_end = name_range.end + spaces;
     if bytes.get(tag_end) != Some(&b'>') {
         return None;
     }
     let content_start = tag_end + 1;
 
-    // A mismatch at the root level makes the whole parse report it, with the
-    // list of children that only the whole tree has.
-    let mut matcher = dtd.and_then(|dtd| dtd.content_matcher(ROOT));
-    let mut chunk_start = content_start;
-    let mut in_chunk = 0usize;
-    let mut position = content_start;
-    let content_end = loop {
-        let next = find_byte(bytes, position, b'<')?;
-        let run = &bytes[position..next];
-        if !run.iter().all(|&byte| is_space(byte)) {
-            if run.contains(&b'&') {
-                return None;
-            }
-            if let Some(matcher) = matcher.as_mut() {
-                matcher.feed_text().ok()?;
-            }
-        }
-        position = next;
-        if let Some(after) = skip_special(bytes, position)? {
-            if bytes[position..].starts_with(b"<![CDATA[") {
-                return None;
-            }
-            position = after;
-            continue;
-        }
-        match bytes.get(position + 1) {
-            Some(b'!') => return None,
-            Some(b'/') => {
-                if name_at(text, position + 2) != ROOT {
-                    return None;
-                }
-                break position;
-            }
-            _ => {
-                if in_chunk == tuning.chunk_records.max(1) {
-                    emit(chunk_start..position);
-                    chunk_start = position;
-                    in_chunk = 0;
-                }
-                let end = element_end(bytes, position)?;
-                if let Some(matcher) = matcher.as_mut() {
-                    matcher.feed_element(name_at(text, position + 1)).ok()?;
-                }
-                in_chunk += 1;
-                position = end;
-            }
-        }
-    };
-    let root_end = find(bytes, content_end, b">")? + 1;
-    if let Some(matcher) = matcher {
-        matcher.finish().ok()?;
+    // The last root end tag; one inside a trailing comment makes a chunk or the skeleton fail.
+    let content_end = content_start + memchr::memmem::rfind(bytes.get(content_start..)?, ROOT_END)?;
+    let after_name = content_end + ROOT_END.len();
+    let spaces = bytes
+        .get(after_name..)?
+        .iter()
+        .take_while(|&&byte| is_space(byte))
+        .count();
+    if bytes.get(after_name + spaces) != Some(&b'>') {
+        return None;
     }
-
-    let mut position = root_end;
+    let mut position = after_name + spaces + 1;
     while position < bytes.len() {
         if is_space(bytes[position]) {
             position += 1;
-            continue;
-        }
-        match skip_special(bytes, position)? {
-            Some(after) if !bytes[position..].starts_with(b"<![CDATA[") => position = after,
-            _ => return None,
+        } else {
+            position = skip_comment_or_pi(bytes, position)?;
         }
     }
 
     // The prolog, the root's tags and the epilog must be well-formed on their own.
     let mut skeleton = String::with_capacity(content_start - xml_start + bytes.len() - content_end);
-    skeleton.push_str(&text[xml_start..content_start]);
-    skeleton.push_str(&text[content_end..]);
+    skeleton.push_str(text.get(xml_start..content_start)?);
+    skeleton.push_str(text.get(content_end..)?);
     xml::parse(&skeleton).ok()?;
 
-    emit(chunk_start..content_end);
-    Some(())
+    let mut chunks = Vec::new();
+    let mut start = content_start;
+    while start < content_end {
+        let target = start + tuning.chunk_bytes.max(1);
+        let end = if target >= content_end {
+            content_end
+        } else {
+            memchr::memmem::find(&bytes[target..content_end], CUT_AFTER)
+                .map_or(content_end, |index| target + index + CUT_AFTER.len())
+        };
+        chunks.push(start..end);
+        start = end;
+    }
+    Some(Layout { chunks })
 }
 
-/// The findings and records of one chunk.
+/// Returns the element name as written (with any prefix) in the tag at `start`.
+fn qualified_name(text: &str, start: usize) -> &str {
+    let rest = text.get(start + 1..).unwrap_or_default();
+    let end = rest
+        .bytes()
+        .position(|byte| is_space(byte) || matches!(byte, b'>' | b'/'))
+        .unwrap_or(rest.len());
+    // The name ends at an ASCII byte, so `end` is a character boundary.
+    rest.get(..end).unwrap_or_default()
+}
+
+/// A child of the root as the root's content model sees it: a run of
+/// `count` elements with the same name, or non-white-space text.
+#[derive(Debug)]
+enum RootChild {
+    Elements { name: String, count: usize },
+    Text,
+}
+
+/// The findings and records of one chunk, and the root's children in it.
 struct ChunkResult {
     diagnostics: Vec<Diagnostic>,
     records: RecordTable,
+    children: Vec<RootChild>,
 }
 
+/// Checks one chunk. Returns `None` when it does not parse or has text at
+/// the root level that is not plain white space.
 fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Option<ChunkResult> {
     let content = file.text().get(range.clone())?;
     let mut wrapped =
@@ -273,16 +174,50 @@ fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Opt
     let mut result = ChunkResult {
         diagnostics: Vec::new(),
         records: RecordTable::default(),
+        children: Vec::new(),
     };
+
     let root = document.root_element();
-    if let Some(dtd) = dtd {
-        for child in root.children().filter(|child| child.is_element()) {
-            xml::violation_diagnostics(
-                file,
-                mapping,
-                dtd.validate_tree(child),
-                &mut result.diagnostics,
-            );
+    for child in root.children() {
+        match child.node_type() {
+            NodeType::Element => {
+                let name = qualified_name(&wrapped, child.range().start);
+                match result.children.last_mut() {
+                    Some(RootChild::Elements { name: last, count }) if last == name => *count += 1,
+                    _ => result.children.push(RootChild::Elements {
+                        name: name.to_string(),
+                        count: 1,
+                    }),
+                }
+                if let Some(dtd) = dtd {
+                    xml::violation_diagnostics(
+                        file,
+                        mapping,
+                        dtd.validate_tree(child),
+                        &mut result.diagnostics,
+                    );
+                }
+            }
+            NodeType::Text => {
+                // roxmltree merges text and CDATA sections into one node whose
+                // range may cover only the first piece, so the raw text is
+                // taken from sibling to sibling. A reference or CDATA section
+                // at the root level is rare; the whole parse reports it exactly.
+                let start = child
+                    .prev_sibling()
+                    .map_or(WRAPPER_START.len(), |node| node.range().end);
+                let end = child
+                    .next_sibling()
+                    .map_or(wrapped.len() - WRAPPER_END.len(), |node| node.range().start);
+                let raw = wrapped.get(start..end).unwrap_or_default();
+                if raw.contains(['&', '<']) {
+                    return None;
+                }
+                if !child.text().unwrap_or_default().bytes().all(is_space) {
+                    result.children.push(RootChild::Text);
+                }
+            }
+            _ => {}
         }
     }
     xml::check_records(
@@ -297,11 +232,9 @@ fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Opt
     Some(result)
 }
 
-/// Checks the IP_MAP_LIST of an upload chunk by chunk. Returns `None` when
-/// the document needs a whole parse; nothing has been reported then.
-///
-/// The calling thread scans and hands out chunks while the other threads
-/// check them; when the scan ends, the calling thread checks chunks too.
+/// Checks the IP_MAP_LIST of an upload chunk by chunk on `tuning.threads`
+/// threads. Returns `None` when the document needs a whole parse; nothing
+/// has been reported then.
 pub(crate) fn check_chunked(
     file: &SourceFile,
     xml_start: usize,
@@ -309,63 +242,63 @@ pub(crate) fn check_chunked(
     dtd: Option<&Dtd>,
     tuning: &Tuning,
 ) -> Option<(Vec<Diagnostic>, RecordTable)> {
-    let (sender, receiver) = mpsc::channel::<(usize, Range<usize>)>();
-    let receiver = Mutex::new(receiver);
-    let results = Mutex::new(Vec::new());
+    let layout = layout(file, xml_start, prolog, tuning)?;
+    let chunks = &layout.chunks;
+    let results: Vec<Mutex<Option<ChunkResult>>> =
+        chunks.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let work = || loop {
-        let next = match receiver.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(_) => break,
-        };
-        let Ok((index, range)) = next else {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(range) = chunks.get(index) else {
             break;
         };
         if failed.load(Ordering::Relaxed) {
-            continue;
+            break;
         }
-        match check_chunk(file, range, dtd) {
+        match check_chunk(file, range.clone(), dtd) {
             Some(result) => {
-                if let Ok(mut results) = results.lock() {
-                    results.push((index, result));
+                if let Ok(mut slot) = results[index].lock() {
+                    *slot = Some(result);
                 }
             }
             None => failed.store(true, Ordering::Relaxed),
         }
     };
-
-    let chunk_count = Cell::new(0);
-    let counter = &chunk_count;
-    let mut emit = move |range: Range<usize>| {
-        // The receiver lives until this function returns, so a send cannot fail.
-        let _ = sender.send((counter.get(), range));
-        counter.set(counter.get() + 1);
-    };
+    let threads = tuning.threads.clamp(1, chunks.len().max(1));
     std::thread::scope(|scope| {
-        for _ in 1..tuning.threads.max(1) {
+        for _ in 1..threads {
             scope.spawn(work);
         }
-        if scan(file, xml_start, prolog, dtd, tuning, &mut emit).is_none() {
-            failed.store(true, Ordering::Relaxed);
-        }
-        // Dropping the sender ends the workers' loops once the queue is empty.
-        drop(emit);
         work();
     });
     if failed.load(Ordering::Relaxed) {
         return None;
     }
 
-    let mut results = results.into_inner().ok()?;
-    if results.len() != chunk_count.get() {
-        return None;
-    }
-    results.sort_unstable_by_key(|(index, _)| *index);
+    // The root's content model sees the children of all chunks in order.
+    let mut matcher = dtd.and_then(|dtd| dtd.content_matcher(ROOT));
     let mut diagnostics = Vec::new();
     let mut records = RecordTable::default();
-    for (_, result) in results {
+    for slot in results {
+        let result = slot.into_inner().ok()??;
+        if let Some(matcher) = matcher.as_mut() {
+            for child in &result.children {
+                match child {
+                    RootChild::Elements { name, count } => {
+                        for _ in 0..*count {
+                            matcher.feed_element(name).ok()?;
+                        }
+                    }
+                    RootChild::Text => matcher.feed_text().ok()?,
+                }
+            }
+        }
         diagnostics.extend(result.diagnostics);
         records.append(result.records);
+    }
+    if let Some(matcher) = matcher {
+        matcher.finish().ok()?;
     }
     Some((diagnostics, records))
 }
@@ -375,20 +308,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn element_end_handles_markup() {
-        let text = br#"<IP_MAP a="x>y" b='/>'><!-- </IP_MAP> --><![CDATA[</IP_MAP>]]><?pi </IP_MAP>?><V4/></IP_MAP> tail"#;
-        let end = element_end(text, 0).unwrap();
-        assert_eq!(&text[end..], b" tail");
-    }
-
-    #[test]
-    fn element_end_empty_element() {
-        assert_eq!(element_end(b"<IP_MAP/><x/>", 0), Some(9));
-    }
-
-    #[test]
-    fn element_end_unclosed() {
-        assert_eq!(element_end(b"<IP_MAP><V4>", 0), None);
-        assert_eq!(element_end(b"<IP_MAP><!DOCTYPE x></IP_MAP>", 0), None);
+    fn comment_and_pi_skipped() {
+        assert_eq!(skip_comment_or_pi(b"<!-- a -->x", 0), Some(10));
+        assert_eq!(skip_comment_or_pi(b"<?pi a?>x", 0), Some(8));
+        assert_eq!(skip_comment_or_pi(b"<!-- a", 0), None);
+        assert_eq!(skip_comment_or_pi(b"<![CDATA[x]]>", 0), None);
     }
 }

@@ -66,8 +66,9 @@ pub enum DocumentKind {
 pub struct Tuning {
     /// Uploads whose XML is longer than this many bytes are checked in chunks.
     pub chunk_threshold: usize,
-    /// The number of `IP_MAP` elements in a chunk.
-    pub chunk_records: usize,
+    /// The approximate size of a chunk in bytes; a chunk ends at the first
+    /// `</IP_MAP>` after this many bytes.
+    pub chunk_bytes: usize,
     /// The number of threads that check chunks.
     pub threads: usize,
 }
@@ -76,7 +77,7 @@ impl Default for Tuning {
     fn default() -> Tuning {
         Tuning {
             chunk_threshold: 8 << 20,
-            chunk_records: 64,
+            chunk_bytes: 8192,
             threads: 2,
         }
     }
