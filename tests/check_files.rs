@@ -697,7 +697,7 @@ mod properties {
 
     use super::*;
 
-    /// Pieces of upload files, valid and broken, that the chunk scanner must
+    /// Pieces of upload files, valid and broken, that chunked checking must
     /// either handle exactly or give up on.
     fn fragment() -> impl Strategy<Value = &'static str> {
         prop::sample::select(vec![

@@ -142,7 +142,7 @@ fn qualified_name(text: &str, start: usize) -> &str {
     rest.get(..end).unwrap_or_default()
 }
 
-/// A child of the root as the root's content model sees it: a run of
+/// A child of the root as input to the root's content model: a run of
 /// `count` elements with the same name, or non-white-space text.
 #[derive(Debug)]
 enum RootChild {
@@ -276,7 +276,7 @@ pub(crate) fn check_chunked(
         return None;
     }
 
-    // The root's content model sees the children of all chunks in order.
+    // The root's content model is fed the children of all chunks in order.
     let mut matcher = dtd.and_then(|dtd| dtd.content_matcher(ROOT));
     let mut diagnostics = Vec::new();
     let mut records = RecordTable::default();
