@@ -189,6 +189,8 @@ fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Opt
                         count: 1,
                     }),
                 }
+                // NOTE: each child is validated alone, so ID attributes would not be
+                // compared across children; ip_map_list.dtd declares no attributes.
                 if let Some(dtd) = dtd {
                     xml::violation_diagnostics(
                         file,
