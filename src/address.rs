@@ -99,10 +99,6 @@ fn is_invisible(character: char) -> bool {
 
 /// Describes the first invisible character of a value and where it is.
 fn invisible_character(value: &str) -> Option<String> {
-    // Fast path for the common case: printable ASCII has no invisible character.
-    if value.bytes().all(|byte| byte.is_ascii_graphic()) {
-        return None;
-    }
     let (index, character) = value.char_indices().find(|&(_, c)| is_invisible(c))?;
     let before = &value[..index];
     let after = &value[index + character.len_utf8()..];
