@@ -78,7 +78,8 @@ impl Default for Tuning {
         Tuning {
             chunk_threshold: 8 << 20,
             chunk_bytes: 8192,
-            threads: 2,
+            // NOTE: capped at two threads, the only count measured so far.
+            threads: std::thread::available_parallelism().map_or(1, |count| count.get().min(2)),
         }
     }
 }
