@@ -88,7 +88,15 @@ pub struct FormHeader {
     /// The byte offset where the data starts: after `xml_data=`, or at the first
     /// `<` when the header has no data field.
     pub body_start: usize,
+    /// The number of fields after the first [`MAX_HEADER_FIELDS`], which are
+    /// scanned past but not kept.
+    pub omitted_fields: usize,
 }
+
+/// The number of header fields kept. Qualys documents four parameters, so
+/// this bounds the memory of a hostile header of millions of `a&a&...` fields
+/// without losing anything a real header has.
+pub const MAX_HEADER_FIELDS: usize = 1000;
 
 /// Returns true when `text` starts like a form body: a parameter name made of
 /// letters, digits, `_`, `-`, `.` or `%` escapes, followed by `=` or `&`. A
@@ -112,6 +120,7 @@ pub fn looks_like_form(text: &str) -> bool {
 pub fn parse_header(text: &str) -> FormHeader {
     let bytes = text.as_bytes();
     let mut fields = Vec::new();
+    let mut omitted_fields = 0;
     let mut position = 0;
     loop {
         let name_end = find_any(bytes, position, b"=&<");
@@ -120,30 +129,39 @@ pub fn parse_header(text: &str) -> FormHeader {
         match bytes.get(name_end) {
             Some(b'=') => {}
             Some(b'&') => {
-                fields.push(FormField {
-                    name,
-                    name_range,
-                    value: String::new(),
-                    value_range: name_end..name_end,
-                    has_equals: false,
-                });
-                position = name_end + 1;
-                continue;
-            }
-            _ => {
-                if !text[name_range.clone()].trim().is_empty() {
-                    fields.push(FormField {
+                keep_field(
+                    &mut fields,
+                    &mut omitted_fields,
+                    FormField {
                         name,
                         name_range,
                         value: String::new(),
                         value_range: name_end..name_end,
                         has_equals: false,
-                    });
+                    },
+                );
+                position = name_end + 1;
+                continue;
+            }
+            _ => {
+                if !text[name_range.clone()].trim().is_empty() {
+                    keep_field(
+                        &mut fields,
+                        &mut omitted_fields,
+                        FormField {
+                            name,
+                            name_range,
+                            value: String::new(),
+                            value_range: name_end..name_end,
+                            has_equals: false,
+                        },
+                    );
                 }
                 return FormHeader {
                     fields,
                     data: None,
                     body_start: name_end,
+                    omitted_fields,
                 };
             }
         }
@@ -165,17 +183,22 @@ pub fn parse_header(text: &str) -> FormHeader {
                 fields,
                 data: Some((kind, field)),
                 body_start: value_start,
+                omitted_fields,
             };
         }
         let value_end = find_any(bytes, value_start, b"&<");
         let value = percent_decode(&text[value_start..value_end]).0;
-        fields.push(FormField {
-            name,
-            name_range,
-            value,
-            value_range: value_start..value_end,
-            has_equals: true,
-        });
+        keep_field(
+            &mut fields,
+            &mut omitted_fields,
+            FormField {
+                name,
+                name_range,
+                value,
+                value_range: value_start..value_end,
+                has_equals: true,
+            },
+        );
         match bytes.get(value_end) {
             Some(b'&') => position = value_end + 1,
             _ => {
@@ -183,9 +206,20 @@ pub fn parse_header(text: &str) -> FormHeader {
                     fields,
                     data: None,
                     body_start: value_end,
+                    omitted_fields,
                 }
             }
         }
+    }
+}
+
+/// Adds `field` to `fields` unless [`MAX_HEADER_FIELDS`] are kept already, in
+/// which case it is only counted.
+fn keep_field(fields: &mut Vec<FormField>, omitted: &mut usize, field: FormField) {
+    if fields.len() < MAX_HEADER_FIELDS {
+        fields.push(field);
+    } else {
+        *omitted += 1;
     }
 }
 

@@ -166,7 +166,10 @@ fn rust_files(folder: &Path, files: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn source_opens_no_socket() {
     let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     assert!(files.len() > 5, "found only {files:?}");
 
     let socket_apis = [

@@ -296,6 +296,11 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
         xml::doctype_diagnostics(&file, doctype, name, out);
     }
 
+    if let Some(diagnostic) = xml::attribute_flood(&file, start) {
+        out.push(diagnostic);
+        return;
+    }
+
     let xml_text = &text[start..];
     if is_upload && xml_text.len() > tuning.chunk_threshold {
         if let Some((diagnostics, records)) =

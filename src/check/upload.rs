@@ -1,6 +1,8 @@
 //! Checks that belong to upload files only: the form header, characters that
 //! form decoding would change inside the `xml_data` value, and line ends.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Rule, Severity};
 use crate::form::{self, Action, DataField, FormField};
 use crate::source::SourceFile;
@@ -54,10 +56,12 @@ pub(crate) fn check_header(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Head
     }
 
     let mut action = None;
-    let mut seen: Vec<&FormField> = Vec::new();
+    // The first field of each name; a map, because a hostile header can have
+    // thousands of distinct names.
+    let mut seen: HashMap<&str, &FormField> = HashMap::new();
     for field in &header.fields {
         check_field(file, field, &mut action, out);
-        if let Some(first) = seen.iter().find(|earlier| earlier.name == field.name) {
+        if let Some(first) = seen.get(field.name.as_str()) {
             let (_, column) = file.line_column(first.name_range.start);
             out.push(error(
                 format!(
@@ -68,8 +72,25 @@ pub(crate) fn check_header(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Head
                 field.name_range.start,
                 field.name_range.len(),
             ));
+        } else {
+            seen.insert(&field.name, field);
         }
-        seen.push(field);
+    }
+    if header.omitted_fields > 0 {
+        let start = header
+            .fields
+            .last()
+            .map_or(0, |field| field.value_range.end);
+        out.push(error(
+            format!(
+                "the form header has {} more parameters after the first {}, which were not checked",
+                header.omitted_fields,
+                form::MAX_HEADER_FIELDS
+            ),
+            "an upload's form header needs only action=add or action=remove, optionally all_or_nothing, then xml_data=",
+            start,
+            0,
+        ));
     }
 
     let field_named = |wanted: &str| {

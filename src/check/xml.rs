@@ -257,6 +257,96 @@ fn scan_entity(text: &str, start: usize) -> (EntityDeclaration, usize) {
     )
 }
 
+/// The number of attributes one element may have before the document is
+/// rejected unparsed. roxmltree compares each new attribute with all earlier
+/// ones of its element, so an element with a million attributes takes hours;
+/// 64 attributes cost at most 2,016 comparisons. No Qualys DTD declares any
+/// attribute, so every attribute is an error anyway.
+pub(crate) const MAX_ELEMENT_ATTRIBUTES: usize = 64;
+
+/// The number of attributes in a whole document before it is rejected
+/// unparsed, because each one becomes a `schema-violation` finding of a few
+/// hundred bytes, many times the seven bytes that ` a="x"` takes.
+pub(crate) const MAX_DOCUMENT_ATTRIBUTES: usize = 10_000;
+
+/// Counts the attributes of every start tag in `text[start..]` before
+/// roxmltree sees it, and reports the first element past
+/// [`MAX_ELEMENT_ATTRIBUTES`] or the attribute past
+/// [`MAX_DOCUMENT_ATTRIBUTES`].
+///
+/// The scan looks at every `<` followed by a name, without tracking comments,
+/// CDATA sections or the DOCTYPE, so no construct can hide a start tag from
+/// it. Text that looks like attributes inside a comment or CDATA section is
+/// counted too, which can only make the count too high.
+pub(crate) fn attribute_flood(file: &SourceFile, start: usize) -> Option<Diagnostic> {
+    let text = file.text();
+    let bytes = text.as_bytes();
+    let mut total = 0;
+    let mut position = start;
+    while let Some(index) = bytes.get(position..)?.iter().position(|&b| b == b'<') {
+        let tag_start = position + index;
+        let name_start = tag_start + 1;
+        let tag_name_end = name_end(bytes, name_start);
+        position = name_start;
+        let starts_like_name = bytes
+            .get(name_start)
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b':' || b >= 0x80);
+        if !starts_like_name {
+            continue;
+        }
+        let (count, end) = count_attributes(bytes, tag_name_end);
+        position = end.max(name_start);
+        total += count;
+        let name = text.get(name_start..tag_name_end).unwrap_or_default();
+        let message = if count > MAX_ELEMENT_ATTRIBUTES {
+            format!("element {name} has {count} attributes, more than the {MAX_ELEMENT_ATTRIBUTES} v6map reads in one element")
+        } else if total > MAX_DOCUMENT_ATTRIBUTES {
+            format!("the document has more than {MAX_DOCUMENT_ATTRIBUTES} attributes, counted up to element {name}")
+        } else {
+            continue;
+        };
+        return Some(
+            Diagnostic::new(Rule::SchemaViolation, message)
+                .with_help(
+                    "the Qualys DTDs declare no attributes; remove them. v6map stops checking this document \
+                     here, so that its time and memory stay bounded",
+                )
+                .at(file.location(tag_start, tag_name_end - tag_start)),
+        );
+    }
+    None
+}
+
+/// Counts the `name="value"` pairs from `position`, the end of a tag name, up
+/// to the end of the tag or the first byte that cannot continue it. Returns the
+/// count and where the scan stopped.
+fn count_attributes(bytes: &[u8], mut position: usize) -> (usize, usize) {
+    let mut count = 0;
+    loop {
+        position = skip_spaces(bytes, position);
+        let attribute_name_end = name_end(bytes, position);
+        if attribute_name_end == position {
+            return (count, position);
+        }
+        let equals = skip_spaces(bytes, attribute_name_end);
+        if bytes.get(equals) != Some(&b'=') {
+            return (count, equals);
+        }
+        let quote_at = skip_spaces(bytes, equals + 1);
+        let Some(&quote @ (b'"' | b'\'')) = bytes.get(quote_at) else {
+            return (count, quote_at);
+        };
+        let Some(length) = bytes
+            .get(quote_at + 1..)
+            .and_then(|rest| rest.iter().position(|&b| b == quote))
+        else {
+            return (count, bytes.len());
+        };
+        count += 1;
+        position = quote_at + 1 + length + 1;
+    }
+}
+
 /// Reports entity declarations: one error at the first, counting the others.
 /// The entities are never expanded and external ones are never opened.
 pub(crate) fn entity_diagnostic(file: &SourceFile, doctype: &Doctype) -> Option<Diagnostic> {
@@ -535,22 +625,24 @@ pub(crate) fn check_records(
     out: &mut Vec<Diagnostic>,
     records: &mut RecordTable,
 ) {
-    if scope.has_tag_name("IP_MAP_LIST") {
-        for node in scope
-            .children()
-            .filter(|child| child.has_tag_name("IP_MAP"))
-        {
-            check_ip_map(node, xml, file, mapping, source, out, records);
-        }
-        return;
-    }
     // A list output nests its IP_MAP_LIST in RESPONSE; IP_MAP elements are
-    // never searched for inside records, so the walk stays short.
-    for child in scope
-        .children()
-        .filter(|child| child.is_element() && !child.has_tag_name("IP_MAP"))
-    {
-        check_records(child, xml, file, mapping, source, out, records);
+    // never searched for inside records, so the walk stays short. The walk
+    // keeps its own stack, in document order, because a hostile document can
+    // nest elements deeper than the call stack allows.
+    let mut pending = vec![scope];
+    while let Some(node) = pending.pop() {
+        if node.has_tag_name("IP_MAP_LIST") {
+            for map in node.children().filter(|child| child.has_tag_name("IP_MAP")) {
+                check_ip_map(map, xml, file, mapping, source, out, records);
+            }
+            continue;
+        }
+        let start = pending.len();
+        pending.extend(
+            node.children()
+                .filter(|child| child.is_element() && !child.has_tag_name("IP_MAP")),
+        );
+        pending[start..].reverse();
     }
 }
 
