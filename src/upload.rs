@@ -1,0 +1,380 @@
+//! The upload file writer: the form header, then the `IP_MAP_LIST` in the
+//! layout of Qualys's own samples.
+//!
+//! The layout is one element a line, LF line ends, no XML declaration, no
+//! comments and no indentation, exactly like `file2.xml` on Qualys's page about
+//! the XML format. Addresses are written in canonical text: IPv4 as dotted
+//! decimal, IPv6 as RFC 5952 recommends (lower case, no leading zeros, the
+//! longest run of two or more zero groups shortened to `::`).
+//!
+//! The body is sent as `application/x-www-form-urlencoded`, so it must never
+//! contain `&`, `+`, `%` or `#` after the header. Addresses cannot contain them;
+//! custom IDs are checked by [`id_is_writable`] before they get here.
+
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::form::{header_line, Action};
+use crate::record::Record;
+use crate::rules::FORM_UNSAFE;
+
+/// The longest IPv6 text: eight groups of four digits and seven colons, or
+/// `ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255` for a mapped form (45).
+const V6_TEXT_MAX: usize = 45;
+
+/// The longest IPv4 text, `255.255.255.255`.
+const V4_TEXT_MAX: usize = 15;
+
+/// Returns true when `id` can be written into `<ID>` unchanged: not empty,
+/// none of the characters that form encoding changes (`&`, `+`, `%`, `#`), no
+/// `<` or `>`, and no control character, which XML 1.0 forbids or which would
+/// break the one-element-a-line layout.
+pub fn id_is_writable(id: &str) -> bool {
+    !id.is_empty()
+        && !id
+            .chars()
+            .any(|c| FORM_UNSAFE.contains(&c) || matches!(c, '<' | '>') || c.is_control())
+}
+
+/// Writes a whole upload file: header line, `<IP_MAP_LIST>`, one `<IP_MAP>` a
+/// record, `</IP_MAP_LIST>`. With `keep_ids`, a record's ID is written as `<ID>`.
+/// Returns the number of records written.
+///
+/// Fails with `InvalidInput` before writing a record whose ID is not
+/// [`id_is_writable`], so a bad ID cannot corrupt the form body. Callers check
+/// IDs first, so this does not happen in practice.
+pub fn write_upload<'r, W: Write>(
+    out: &mut W,
+    action: Action,
+    all_or_nothing: Option<bool>,
+    records: impl IntoIterator<Item = &'r Record>,
+    keep_ids: bool,
+) -> io::Result<usize> {
+    let mut buffer = Vec::with_capacity(256);
+    buffer.extend_from_slice(header_line(action, all_or_nothing).as_bytes());
+    buffer.extend_from_slice(b"\n<IP_MAP_LIST>\n");
+    out.write_all(&buffer)?;
+
+    let mut count = 0;
+    for record in records {
+        buffer.clear();
+        let id = if keep_ids { record.id.as_deref() } else { None };
+        append_ip_map(&mut buffer, record.v4, record.v6, id)?;
+        out.write_all(&buffer)?;
+        count += 1;
+    }
+    out.write_all(b"</IP_MAP_LIST>\n")?;
+    Ok(count)
+}
+
+/// Appends one `<IP_MAP>` element, each child on its own line.
+fn append_ip_map(
+    buffer: &mut Vec<u8>,
+    v4: Ipv4Addr,
+    v6: Ipv6Addr,
+    id: Option<&str>,
+) -> io::Result<()> {
+    buffer.extend_from_slice(b"<IP_MAP>\n");
+    if let Some(id) = id {
+        if !id_is_writable(id) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the ID '{}' cannot be written into an upload file",
+                    id.escape_debug()
+                ),
+            ));
+        }
+        buffer.extend_from_slice(b"<ID>");
+        buffer.extend_from_slice(id.as_bytes());
+        buffer.extend_from_slice(b"</ID>\n");
+    }
+    let mut v4_text = [0u8; V4_TEXT_MAX];
+    let mut v6_text = [0u8; V6_TEXT_MAX];
+    buffer.extend_from_slice(b"<V4>");
+    buffer.extend_from_slice(format_v4(v4, &mut v4_text));
+    buffer.extend_from_slice(b"</V4>\n<V6>");
+    buffer.extend_from_slice(format_v6(v6, &mut v6_text));
+    buffer.extend_from_slice(b"</V6>\n</IP_MAP>\n");
+    Ok(())
+}
+
+/// Formats an IPv4 address as dotted decimal into `text` and returns the used part.
+pub fn format_v4(address: Ipv4Addr, text: &mut [u8; V4_TEXT_MAX]) -> &[u8] {
+    let mut length = 0;
+    for (index, octet) in address.octets().into_iter().enumerate() {
+        if index > 0 {
+            text[length] = b'.';
+            length += 1;
+        }
+        length += write_decimal(octet, &mut text[length..]);
+    }
+    &text[..length]
+}
+
+/// Writes an octet in decimal without leading zeros; returns the digit count.
+fn write_decimal(value: u8, text: &mut [u8]) -> usize {
+    if value >= 100 {
+        text[0] = b'0' + value / 100;
+        text[1] = b'0' + value / 10 % 10;
+        text[2] = b'0' + value % 10;
+        3
+    } else if value >= 10 {
+        text[0] = b'0' + value / 10;
+        text[1] = b'0' + value % 10;
+        2
+    } else {
+        text[0] = b'0' + value;
+        1
+    }
+}
+
+/// Formats an IPv6 address in the RFC 5952 text form into `text` and returns
+/// the used part. IPv4-mapped addresses (`::ffff:0:0/96`) end in dotted
+/// decimal, as RFC 5952 section 5 recommends; this is also what the standard
+/// library's `Display` prints, which a property test compares against.
+pub fn format_v6(address: Ipv6Addr, text: &mut [u8; V6_TEXT_MAX]) -> &[u8] {
+    let groups = address.segments();
+    if let Some(v4) = address.to_ipv4_mapped() {
+        const PREFIX: &[u8] = b"::ffff:";
+        text[..PREFIX.len()].copy_from_slice(PREFIX);
+        let mut v4_text = [0u8; V4_TEXT_MAX];
+        let v4_part = format_v4(v4, &mut v4_text);
+        let end = PREFIX.len() + v4_part.len();
+        text[PREFIX.len()..end].copy_from_slice(v4_part);
+        return &text[..end];
+    }
+
+    // Find the longest run of zero groups; the first one wins a tie, and a
+    // single zero group is not shortened (RFC 5952 section 4.2).
+    let (mut best_start, mut best_length) = (0, 0);
+    let mut index = 0;
+    while index < groups.len() {
+        if groups[index] == 0 {
+            let start = index;
+            while index < groups.len() && groups[index] == 0 {
+                index += 1;
+            }
+            if index - start > best_length {
+                (best_start, best_length) = (start, index - start);
+            }
+        } else {
+            index += 1;
+        }
+    }
+    if best_length < 2 {
+        best_length = 0;
+    }
+
+    let mut length = 0;
+    let mut index = 0;
+    while index < groups.len() {
+        if best_length > 0 && index == best_start {
+            text[length] = b':';
+            text[length + 1] = b':';
+            length += 2;
+            index += best_length;
+            continue;
+        }
+        if index > 0 && !(best_length > 0 && index == best_start + best_length) {
+            text[length] = b':';
+            length += 1;
+        }
+        length += write_hex_group(groups[index], &mut text[length..]);
+        index += 1;
+    }
+    &text[..length]
+}
+
+/// Writes a 16-bit group in lower-case hex without leading zeros; returns the digit count.
+fn write_hex_group(value: u16, text: &mut [u8]) -> usize {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digits = if value >= 0x1000 {
+        4
+    } else if value >= 0x100 {
+        3
+    } else if value >= 0x10 {
+        2
+    } else {
+        1
+    };
+    for position in 0..digits {
+        let shift = 4 * (digits - 1 - position);
+        text[position] = DIGITS[usize::from((value >> shift) & 0xf)];
+    }
+    digits
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::record::{Origin, Span};
+    use crate::source::SourceFile;
+
+    fn record(v4: &str, v6: &str, id: Option<&str>) -> Record {
+        Record {
+            v4: v4.parse().unwrap(),
+            v6: v6.parse().unwrap(),
+            id: id.map(Box::from),
+            origin: Origin {
+                file: Arc::new(SourceFile::new("t.csv", String::new())),
+                v4: Span::default(),
+                v6: Span::default(),
+            },
+        }
+    }
+
+    fn upload(
+        records: &[Record],
+        action: Action,
+        all_or_nothing: Option<bool>,
+        keep_ids: bool,
+    ) -> String {
+        let mut out = Vec::new();
+        let count = write_upload(&mut out, action, all_or_nothing, records, keep_ids).unwrap();
+        assert_eq!(count, records.len());
+        String::from_utf8(out).unwrap()
+    }
+
+    fn v6_text(address: Ipv6Addr) -> String {
+        let mut text = [0u8; V6_TEXT_MAX];
+        String::from_utf8(format_v6(address, &mut text).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn layout_matches_qualys_sample() {
+        let records = [
+            record("0.0.0.2", "2001:470:8418:a18::a0a:1805", None),
+            record("0.0.0.3", "2001:470:8418:a18::a0a:ab7", None),
+        ];
+        let expected = "action=add&xml_data=\n<IP_MAP_LIST>\n\
+            <IP_MAP>\n<V4>0.0.0.2</V4>\n<V6>2001:470:8418:a18::a0a:1805</V6>\n</IP_MAP>\n\
+            <IP_MAP>\n<V4>0.0.0.3</V4>\n<V6>2001:470:8418:a18::a0a:ab7</V6>\n</IP_MAP>\n\
+            </IP_MAP_LIST>\n";
+        assert_eq!(upload(&records, Action::Add, None, false), expected);
+    }
+
+    #[test]
+    fn header_carries_action_and_all_or_nothing() {
+        let records = [record("0.0.0.4", "2001:db8::4", None)];
+        let remove = upload(&records, Action::Remove, None, false);
+        assert!(
+            remove.starts_with("action=remove&xml_data=\n<IP_MAP_LIST>\n"),
+            "{remove}"
+        );
+        let add = upload(&records, Action::Add, Some(false), false);
+        assert!(
+            add.starts_with("action=add&all_or_nothing=0&xml_data=\n"),
+            "{add}"
+        );
+    }
+
+    #[test]
+    fn ids_written_only_when_kept() {
+        let records = [record("0.0.0.7", "2001:db8::7", Some("rack-7"))];
+        let kept = upload(&records, Action::Add, None, true);
+        assert!(
+            kept.contains("<IP_MAP>\n<ID>rack-7</ID>\n<V4>0.0.0.7</V4>\n"),
+            "{kept}"
+        );
+        let dropped = upload(&records, Action::Add, None, false);
+        assert!(!dropped.contains("<ID>"), "{dropped}");
+    }
+
+    #[test]
+    fn unsafe_id_fails_before_writing_it() {
+        for id in ["rack+7", "a&b", "100%", "x#1", "<x>", "tab\tin", ""] {
+            let records = [record("0.0.0.7", "2001:db8::7", Some(id))];
+            let mut out = Vec::new();
+            let error = write_upload(&mut out, Action::Add, None, &records, true).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{id:?}");
+            assert!(!String::from_utf8_lossy(&out).contains("<ID>"), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn v6_text_is_rfc_5952() {
+        let cases = [
+            ("2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"),
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
+            ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
+            ("0:0:0:0:0:0:0:0", "::"),
+            ("fe80::", "fe80::"),
+            ("::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8"),
+            ("0:0:3:4:5:6:7:8", "::3:4:5:6:7:8"),
+            ("1:2:3:4:5:6:7:0", "1:2:3:4:5:6:7:0"),
+            ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
+            (
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(v6_text(input.parse().unwrap()), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn v4_text_is_dotted_decimal() {
+        for address in ["0.0.0.1", "0.254.255.255", "10.100.9.0", "255.255.255.255"] {
+            let mut text = [0u8; V4_TEXT_MAX];
+            assert_eq!(
+                format_v4(address.parse().unwrap(), &mut text),
+                address.as_bytes()
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn v6_text_matches_std_display(bits in any::<u128>(), zero_mask in any::<u8>()) {
+            // Zero some groups so that runs of zeros, the case RFC 5952 is
+            // about, are common rather than vanishingly rare.
+            let mut groups = Ipv6Addr::from(bits).segments();
+            for (index, group) in groups.iter_mut().enumerate() {
+                if zero_mask & (1 << index) != 0 {
+                    *group = 0;
+                }
+            }
+            let address = Ipv6Addr::from(groups);
+            prop_assert_eq!(v6_text(address), address.to_string());
+        }
+
+        #[test]
+        fn v4_text_matches_std_display(bits in any::<u32>()) {
+            let address = Ipv4Addr::from(bits);
+            let mut text = [0u8; V4_TEXT_MAX];
+            let expected = address.to_string();
+            prop_assert_eq!(format_v4(address, &mut text), expected.as_bytes());
+        }
+
+        #[test]
+        fn body_never_contains_form_characters(
+            pairs in proptest::collection::vec((any::<u32>(), any::<u128>(), proptest::option::of("[ -~]{0,12}")), 1..20)
+        ) {
+            // IDs that the writer accepts must leave no form-encoding character
+            // in the body; IDs it rejects must fail the write.
+            let records: Vec<Record> = pairs
+                .iter()
+                .map(|(v4, v6, id)| {
+                    let mut record = record("0.0.0.1", "2001:db8::1", id.as_deref());
+                    record.v4 = Ipv4Addr::from(*v4);
+                    record.v6 = Ipv6Addr::from(*v6);
+                    record
+                })
+                .collect();
+            let all_writable = records.iter().all(|r| r.id.as_deref().map_or(true, id_is_writable));
+            let mut out = Vec::new();
+            let result = write_upload(&mut out, Action::Add, Some(true), &records, true);
+            prop_assert_eq!(result.is_ok(), all_writable);
+            let text = String::from_utf8(out).unwrap();
+            let body = text.strip_prefix("action=add&all_or_nothing=1&xml_data=").unwrap();
+            prop_assert!(!body.contains(FORM_UNSAFE), "{}", body);
+        }
+    }
+}
