@@ -78,14 +78,31 @@ pub fn folder_of(path: &Path) -> &Path {
 /// and when a regular file exists there and `force` is false. Folders are never
 /// created.
 pub fn plan(path: &Path, force: bool, option: &str) -> Result<Target, RunError> {
+    if let Some(target) = plan_existing(path, force, option)? {
+        return Ok(target);
+    }
+    check_folder(path, option)?;
+    Ok(Target {
+        path: path.to_path_buf(),
+        write_path: path.to_path_buf(),
+        kind: TargetKind::New,
+    })
+}
+
+/// Checks that `path` is not a folder and that its folder exists, for a path
+/// whose final name is not known yet, such as the base name of batch files.
+pub fn check_folder(path: &Path, option: &str) -> Result<(), RunError> {
     let shown = path.display();
     if path.as_os_str().is_empty() {
         return Err(RunError::new(format!("{option} needs a file name")));
     }
-    if let Some(target) = plan_existing(path, force, option)? {
-        return Ok(target);
+    if fs::metadata(path).is_ok_and(|metadata| metadata.is_dir()) {
+        return Err(
+            RunError::new(format!("cannot write '{shown}': it is a folder")).with_help(format!(
+                "give {option} a file name, for example {option} out/add.xml"
+            )),
+        );
     }
-
     let folder = folder_of(path);
     match fs::metadata(folder) {
         Ok(metadata) if metadata.is_dir() => {}
@@ -114,11 +131,7 @@ pub fn plan(path: &Path, force: bool, option: &str) -> Result<Target, RunError> 
             "cannot write '{shown}': {option} needs a file name"
         )));
     }
-    Ok(Target {
-        path: path.to_path_buf(),
-        write_path: path.to_path_buf(),
-        kind: TargetKind::New,
-    })
+    Ok(())
 }
 
 /// Plans a path that already exists; `None` when nothing exists there.
@@ -188,39 +201,22 @@ pub struct FileId {
 }
 
 impl FileId {
-    /// Returns the identity of an open file.
-    pub fn of_file(file: &File, path: &Path) -> Option<FileId> {
+    /// Returns the identity of the regular file at `path`, following symbolic
+    /// links, or `None` when nothing is there or it is not a regular file.
+    pub fn of_regular_file(path: &Path) -> Option<FileId> {
+        let metadata = fs::metadata(path).ok()?;
+        if !metadata.is_file() {
+            return None;
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let _ = path;
-            let metadata = file.metadata().ok()?;
             Some(FileId {
                 device_inode: (metadata.dev(), metadata.ino()),
             })
         }
         #[cfg(not(unix))]
         {
-            let _ = file;
-            Some(FileId {
-                canonical: fs::canonicalize(path).ok()?,
-            })
-        }
-    }
-
-    /// Returns the identity of the file at `path`, or `None` when nothing is there.
-    pub fn of_path(path: &Path) -> Option<FileId> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            let metadata = fs::metadata(path).ok()?;
-            Some(FileId {
-                device_inode: (metadata.dev(), metadata.ino()),
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            fs::metadata(path).ok()?;
             Some(FileId {
                 canonical: fs::canonicalize(path).ok()?,
             })
@@ -517,7 +513,12 @@ mod tests {
         let path = folder.path().join("inventory.csv");
         fs::write(&path, "v4,v6\n").unwrap();
         let other = folder.path().join(".").join("inventory.csv");
-        assert_eq!(FileId::of_path(&path), FileId::of_path(&other));
-        assert_eq!(FileId::of_path(&folder.path().join("none")), None);
+        assert!(FileId::of_regular_file(&path).is_some());
+        assert_eq!(
+            FileId::of_regular_file(&path),
+            FileId::of_regular_file(&other)
+        );
+        assert_eq!(FileId::of_regular_file(&folder.path().join("none")), None);
+        assert_eq!(FileId::of_regular_file(folder.path()), None);
     }
 }

@@ -43,7 +43,7 @@ pub fn id_is_writable(id: &str) -> bool {
 /// Fails with `InvalidInput` before writing a record whose ID is not
 /// [`id_is_writable`], so a bad ID cannot corrupt the form body. Callers check
 /// IDs first, so this does not happen in practice.
-pub fn write_upload<'r, W: Write>(
+pub fn write_upload<'r, W: Write + ?Sized>(
     out: &mut W,
     action: Action,
     all_or_nothing: Option<bool>,
@@ -198,9 +198,9 @@ fn write_hex_group(value: u16, text: &mut [u8]) -> usize {
     } else {
         1
     };
-    for position in 0..digits {
+    for (position, slot) in text[..digits].iter_mut().enumerate() {
         let shift = 4 * (digits - 1 - position);
-        text[position] = DIGITS[usize::from((value >> shift) & 0xf)];
+        *slot = DIGITS[usize::from((value >> shift) & 0xf)];
     }
     digits
 }
