@@ -123,6 +123,11 @@ pub fn trim_ascii_whitespace(value: &str) -> (&str, usize) {
 /// Parses a V4 value: exactly four decimal octets without leading zeros.
 /// The value must already be trimmed and non-empty.
 pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
+    // The standard parser accepts exactly the values the checks below accept,
+    // so it serves as the fast path; the checks only run to explain a failure.
+    if let Ok(address) = value.parse::<Ipv4Addr>() {
+        return Ok(address);
+    }
     let invalid = |message: String, help: &str| {
         Err(AddressFinding::new(Rule::InvalidV4, message, help))
     };
@@ -221,15 +226,12 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
             }
         }
     }
-    // The checks above accept exactly what the standard parser accepts; it has
-    // the last word so the two can never disagree.
-    match value.parse::<Ipv4Addr>() {
-        Ok(address) if address.octets() == parsed => Ok(address),
-        _ => invalid(
-            format!("'{value}' is not an IPv4 address"),
-            "write four decimal octets separated by dots, such as 0.0.0.1",
-        ),
-    }
+    // Every octet passed, yet the standard parser rejected the value; report
+    // it plainly rather than accept what the standard parser does not.
+    invalid(
+        format!("'{value}' is not an IPv4 address: {}", Ipv4Addr::from(parsed)),
+        "write four decimal octets separated by dots, such as 0.0.0.1",
+    )
 }
 
 fn replace_octet(octets: &[&str], index: usize, replacement: &str) -> String {
@@ -259,6 +261,11 @@ pub fn check_v4_range(address: Ipv4Addr) -> Option<AddressFinding> {
 
 /// Parses a V6 value. The value must already be trimmed and non-empty.
 pub fn parse_v6(value: &str) -> Result<Ipv6Addr, AddressFinding> {
+    // The standard parser rejects zone ids, brackets, prefixes and whitespace,
+    // so a value it accepts needs no further syntax checks.
+    if let Ok(address) = value.parse::<Ipv6Addr>() {
+        return Ok(address);
+    }
     let invalid = |message: String, help: &str| {
         Err(AddressFinding::new(Rule::InvalidV6, message, help))
     };
@@ -295,13 +302,10 @@ pub fn parse_v6(value: &str) -> Result<Ipv6Addr, AddressFinding> {
         }
         return invalid(format!("'{value}' is not an IPv6 address: it has no ':'"), help);
     }
-    match value.parse::<Ipv6Addr>() {
-        Ok(address) => Ok(address),
-        Err(_) => invalid(
-            format!("'{value}' is not an IPv6 address: {}", describe_v6_syntax(value)),
-            "write eight groups of up to four hexadecimal digits separated by ':', with '::' at most once for a run of zero groups",
-        ),
-    }
+    invalid(
+        format!("'{value}' is not an IPv6 address: {}", describe_v6_syntax(value)),
+        "write eight groups of up to four hexadecimal digits separated by ':', with '::' at most once for a run of zero groups",
+    )
 }
 
 /// Explains why a value with colons is not IPv6 syntax.
@@ -528,6 +532,24 @@ mod tests {
         assert_eq!(classify_v6(parse_v6("2001:db8::34").unwrap()).unwrap().rule, Rule::V6Documentation);
         assert_eq!(classify_v6(parse_v6("3fff::1").unwrap()).unwrap().rule, Rule::V6Documentation);
         assert_eq!(classify_v6(parse_v6("2001:470:8418:a18::a0a:1805").unwrap()), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn v4_agrees_with_std(value in "[0-9a-fx.:/ ]{0,20}") {
+            proptest::prop_assert_eq!(parse_v4(&value).ok(), value.parse::<Ipv4Addr>().ok());
+        }
+
+        #[test]
+        fn v6_agrees_with_std(value in "[0-9a-fA-F.:%/\\[\\] ]{0,45}") {
+            proptest::prop_assert_eq!(parse_v6(&value).ok(), value.parse::<Ipv6Addr>().ok());
+        }
+
+        #[test]
+        fn v4_octets_roundtrip(octets in proptest::array::uniform4(0u8..)) {
+            let address = Ipv4Addr::from(octets);
+            proptest::prop_assert_eq!(parse_v4(&address.to_string()), Ok(address));
+        }
     }
 
     #[test]
