@@ -9,9 +9,9 @@
 //!
 //! Without `--skip-invalid`, one error anywhere means no upload is written. With
 //! it, the valid records are written, and records of a `duplicate-v4` or
-//! `duplicate-v6` conflict count as invalid: the upload cannot say which of the
-//! conflicting records is right, so all of them are left out and each is listed
-//! in `--rejects`. A repeated identical pair is written once.
+//! `duplicate-v6` conflict count as invalid. Nothing tells which of the
+//! conflicting records is right, so all of them are left out and each is
+//! listed in `--rejects`. A repeated identical pair is written once.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -367,7 +367,7 @@ struct DroppedRecord {
     message: String,
 }
 
-/// What the run found and what it will write.
+/// The findings of a run and the records it will write.
 struct Analysis {
     diagnostics: Vec<Diagnostic>,
     has_errors: bool,
@@ -445,7 +445,7 @@ fn analyse(options: &GenerateOptions, read: &ReadInputs) -> Analysis {
     }
 }
 
-/// The rejects-list message for a record of a duplicate conflict.
+/// Returns the rejects-list message for a record of a duplicate conflict.
 fn conflict_message(record: &Record, rule: Rule) -> String {
     if rule == Rule::DuplicateV4 {
         format!(
@@ -588,7 +588,7 @@ fn plan_batches(
 }
 
 /// Writes the upload to standard output. A closed pipe (`| head`) ends the
-/// write quietly: the reader has all it wants.
+/// write quietly, because the reader has all the data it wants.
 fn write_to_stdout<'r>(
     stdout: &mut dyn Write,
     options: &GenerateOptions,

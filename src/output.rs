@@ -2,7 +2,7 @@
 //! renamed into place only when complete.
 //!
 //! A run first turns every output path into a [`Target`] with [`plan`], which
-//! checks the folder and refuses to replace an existing file without `--force`.
+//! checks the folder and rejects an existing file unless `--force` is given.
 //! Only when every target of the run passed does it [`stage`] each file (write
 //! it completely to a temporary file and `fsync` it) and then [`Staged::commit`]
 //! them, so a failed run leaves neither a partial file nor a temporary one.
@@ -33,7 +33,7 @@ use crate::RunError;
 /// hundred system calls, small enough not to matter for memory.
 pub const BUFFER_SIZE: usize = 1 << 20;
 
-/// How a target path is written.
+/// The write strategy for a target path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetKind {
     /// Nothing exists at the path: write a temporary file and rename it there.
@@ -49,10 +49,10 @@ pub enum TargetKind {
 pub struct Target {
     /// The path as the user named it, for messages.
     pub path: PathBuf,
-    /// Where the data goes: the path itself, or for a symbolic link to a
-    /// regular file, the file it points to, so that the link survives.
+    /// The path that receives the data: the path itself, or for a symbolic
+    /// link to a regular file, the file it points to, so that the link survives.
     write_path: PathBuf,
-    /// How the path is written.
+    /// The write strategy.
     pub kind: TargetKind,
 }
 
@@ -92,15 +92,15 @@ pub fn plan(path: &Path, force: bool, option: &str) -> Result<Target, RunError> 
 /// Checks that `path` is not a folder and that its folder exists, for a path
 /// whose final name is not known yet, such as the base name of batch files.
 pub fn check_folder(path: &Path, option: &str) -> Result<(), RunError> {
-    let shown = path.display();
+    let display_path = path.display();
     if path.as_os_str().is_empty() {
         return Err(RunError::new(format!("{option} needs a file name")));
     }
     if fs::metadata(path).is_ok_and(|metadata| metadata.is_dir()) {
         return Err(
-            RunError::new(format!("cannot write '{shown}': it is a folder")).with_help(format!(
-                "give {option} a file name, for example {option} out/add.xml"
-            )),
+            RunError::new(format!("cannot write '{display_path}': it is a folder")).with_help(
+                format!("give {option} a file name, for example {option} out/add.xml"),
+            ),
         );
     }
     let folder = folder_of(path);
@@ -108,27 +108,27 @@ pub fn check_folder(path: &Path, option: &str) -> Result<(), RunError> {
         Ok(metadata) if metadata.is_dir() => {}
         Ok(_) => {
             return Err(RunError::new(format!(
-                "cannot write '{shown}': '{}' is not a folder",
+                "cannot write '{display_path}': '{}' is not a folder",
                 folder.display()
             )))
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
             return Err(RunError::new(format!(
-                "cannot write '{shown}': the folder '{}' does not exist",
+                "cannot write '{display_path}': the folder '{}' does not exist",
                 folder.display()
             ))
             .with_help("create the folder first; v6map does not create folders"));
         }
         Err(error) => {
             return Err(RunError::new(format!(
-                "cannot write '{shown}': cannot access the folder '{}': {error}",
+                "cannot write '{display_path}': cannot access the folder '{}': {error}",
                 folder.display()
             )))
         }
     }
     if path.file_name().is_none() {
         return Err(RunError::new(format!(
-            "cannot write '{shown}': {option} needs a file name"
+            "cannot write '{display_path}': {option} needs a file name"
         )));
     }
     Ok(())
@@ -136,7 +136,7 @@ pub fn check_folder(path: &Path, option: &str) -> Result<(), RunError> {
 
 /// Plans a path that already exists; `None` when nothing exists there.
 fn plan_existing(path: &Path, force: bool, option: &str) -> Result<Option<Target>, RunError> {
-    let shown = path.display();
+    let display_path = path.display();
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
@@ -144,19 +144,23 @@ fn plan_existing(path: &Path, force: bool, option: &str) -> Result<Option<Target
             // user did not name, and renaming would replace the link.
             if fs::symlink_metadata(path).is_ok() {
                 return Err(RunError::new(format!(
-                    "cannot write '{shown}': it is a symbolic link to a missing file"
+                    "cannot write '{display_path}': it is a symbolic link to a missing file"
                 )));
             }
             return Ok(None);
         }
-        Err(error) => return Err(RunError::new(format!("cannot write '{shown}': {error}"))),
+        Err(error) => {
+            return Err(RunError::new(format!(
+                "cannot write '{display_path}': {error}"
+            )))
+        }
     };
 
     if metadata.is_dir() {
         return Err(
-            RunError::new(format!("cannot write '{shown}': it is a folder")).with_help(format!(
-                "give {option} a file name, for example {option} out/add.xml"
-            )),
+            RunError::new(format!("cannot write '{display_path}': it is a folder")).with_help(
+                format!("give {option} a file name, for example {option} out/add.xml"),
+            ),
         );
     }
     if !metadata.is_file() || is_device_path(path) {
@@ -167,11 +171,11 @@ fn plan_existing(path: &Path, force: bool, option: &str) -> Result<Option<Target
         }));
     }
     if !force {
-        return Err(RunError::new(format!("'{shown}' already exists"))
+        return Err(RunError::new(format!("'{display_path}' already exists"))
             .with_help("pass --force to replace it, or choose another file name"));
     }
     let write_path = fs::canonicalize(path)
-        .map_err(|error| RunError::new(format!("cannot write '{shown}': {error}")))?;
+        .map_err(|error| RunError::new(format!("cannot write '{display_path}': {error}")))?;
     Ok(Some(Target {
         path: path.to_path_buf(),
         write_path,
@@ -265,9 +269,9 @@ pub fn stage(
     target: &Target,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<Staged, RunError> {
-    let shown = target.path.display();
+    let display_path = target.path.display();
     let write_error =
-        |error: io::Error| RunError::new(format!("failed to write '{shown}': {error}"));
+        |error: io::Error| RunError::new(format!("failed to write '{display_path}': {error}"));
 
     if target.kind == TargetKind::Direct {
         let file = OpenOptions::new()
@@ -286,7 +290,7 @@ pub fn stage(
 
     let (file, temporary) = create_temporary(target.write_path()).map_err(|error| {
         RunError::new(format!(
-            "cannot write '{shown}': failed to create a temporary file in '{}': {error}",
+            "cannot write '{display_path}': failed to create a temporary file in '{}': {error}",
             folder_of(target.write_path()).display()
         ))
     })?;

@@ -32,10 +32,10 @@ pub const V4_TEXT_MAX: usize = 15;
 /// the longest V4 and V6 texts, rounded up.
 const IP_MAP_MAX: usize = 128;
 
-/// Returns true when `id` can be written into `<ID>` unchanged: not empty,
-/// none of the characters that form encoding changes (`&`, `+`, `%`, `#`), no
-/// `<` or `>`, and no control character, which XML 1.0 forbids or which would
-/// break the one-element-a-line layout.
+/// Returns true when `id` can be written into `<ID>` unchanged. It must not be
+/// empty or contain a character that form encoding changes (`&`, `+`, `%`,
+/// `#`), `<`, `>` or a control character. XML 1.0 forbids most control
+/// characters, and a line break would break the one-element-a-line layout.
 pub fn id_is_writable(id: &str) -> bool {
     !id.is_empty()
         && !id
@@ -86,7 +86,8 @@ fn append_ip_map(
     id: Option<&str>,
 ) -> io::Result<()> {
     // The element is assembled in a stack buffer with fixed-size copies and
-    // appended with one copy; small copies of unknown length are slower.
+    // appended with one copy, because many small copies of unknown length
+    // were the largest cost in a profile.
     let mut text = [0u8; IP_MAP_MAX];
     let mut at = 0;
     match id {
@@ -130,8 +131,8 @@ pub fn format_v4(address: Ipv4Addr, text: &mut [u8; V4_TEXT_MAX]) -> &[u8] {
 
 /// Formats an IPv6 address in the RFC 5952 text form into `text` and returns
 /// the used part. IPv4-mapped addresses (`::ffff:0:0/96`) end in dotted
-/// decimal, as RFC 5952 section 5 recommends; this is also what the standard
-/// library's `Display` prints, which a property test compares against.
+/// decimal, as RFC 5952 section 5 recommends. The standard library's `Display`
+/// prints the same text, and a property test compares the two.
 pub fn format_v6(address: Ipv6Addr, text: &mut [u8; V6_TEXT_MAX]) -> &[u8] {
     let length = write_v6(address, text, 0);
     &text[..length]

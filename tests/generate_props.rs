@@ -59,12 +59,12 @@ fn parse_pairs(upload: &str) -> Vec<(Ipv4Addr, Ipv6Addr)> {
         .collect()
 }
 
-/// A V4 in Qualys's mapping range 0.0.0.1 - 0.254.255.255.
+/// Generates a V4 in Qualys's mapping range 0.0.0.1 - 0.254.255.255.
 fn mapping_v4() -> impl Strategy<Value = Ipv4Addr> {
     (1u32..0x00ff_0000).prop_map(Ipv4Addr::from)
 }
 
-/// A global unicast V6 from 2000::/3, which no rule rejects.
+/// Generates a global unicast V6 from 2000::/3, which no rule rejects.
 fn global_v6() -> impl Strategy<Value = Ipv6Addr> {
     (any::<u128>(), any::<u8>()).prop_map(|(bits, zero_mask)| {
         let mut groups = Ipv6Addr::from(bits).segments();
@@ -93,7 +93,7 @@ fn spell_v6(address: Ipv6Addr, style: u8) -> String {
     }
 }
 
-/// Unique pairs: no V4 and no V6 twice.
+/// Generates unique pairs: no V4 and no V6 twice.
 fn unique_pairs() -> impl Strategy<Value = Vec<(Ipv4Addr, Ipv6Addr, u8)>> {
     proptest::collection::vec((mapping_v4(), global_v6(), any::<u8>()), 1..40).prop_map(|pairs| {
         let mut seen_v4 = BTreeSet::new();
@@ -105,7 +105,7 @@ fn unique_pairs() -> impl Strategy<Value = Vec<(Ipv4Addr, Ipv6Addr, u8)>> {
     })
 }
 
-/// Rows drawn from a few addresses, so that duplicates of every kind are common.
+/// Generates rows drawn from a few addresses, so that duplicates of every kind are common.
 fn rows_with_duplicates() -> impl Strategy<Value = Vec<(u8, u8)>> {
     proptest::collection::vec((0u8..5, 0u8..5), 1..14)
 }

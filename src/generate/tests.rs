@@ -126,10 +126,13 @@ fn skip_indices_leaves_out_listed() {
             "0.0.0.4,2001:db8::4",
         ],
     );
-    let kept: Vec<Ipv4Addr> = skip_indices(&read.inventory.records, &[0, 2])
+    let kept_v4s: Vec<Ipv4Addr> = skip_indices(&read.inventory.records, &[0, 2])
         .map(|r| r.v4)
         .collect();
-    assert_eq!(kept, [Ipv4Addr::new(0, 0, 0, 2), Ipv4Addr::new(0, 0, 0, 4)]);
+    assert_eq!(
+        kept_v4s,
+        [Ipv4Addr::new(0, 0, 0, 2), Ipv4Addr::new(0, 0, 0, 4)]
+    );
     assert_eq!(skip_indices(&read.inventory.records, &[]).count(), 4);
 }
 
@@ -203,11 +206,11 @@ fn skip_invalid_drops_every_conflicting_record() {
     let analysis = analyse(&skip, &read);
     assert_eq!(analysis.excluded, [0, 1, 2, 3]);
     assert_eq!(analysis.writable, 1);
-    let kept: Vec<Ipv4Addr> = written_pairs(&read, &analysis)
+    let kept_v4s: Vec<Ipv4Addr> = written_pairs(&read, &analysis)
         .into_iter()
         .map(|(v4, _)| v4)
         .collect();
-    assert_eq!(kept, [Ipv4Addr::new(0, 0, 0, 5)]);
+    assert_eq!(kept_v4s, [Ipv4Addr::new(0, 0, 0, 5)]);
 }
 
 #[test]
@@ -429,28 +432,31 @@ fn option_conflicts_rejected() {
 
 #[test]
 fn formats_from_extension_or_option() {
-    let mut given = options();
-    given.inputs = vec!["a.csv".into(), "b.JSON".into(), "c.ndjson".into()];
+    let mut format_options = options();
+    format_options.inputs = vec!["a.csv".into(), "b.JSON".into(), "c.ndjson".into()];
     assert_eq!(
-        input_formats(&given).unwrap(),
+        input_formats(&format_options).unwrap(),
         [InputFormat::Csv, InputFormat::Json, InputFormat::Jsonl]
     );
 
-    given.inputs = vec!["-".into()];
-    let error = input_formats(&given).unwrap_err();
+    format_options.inputs = vec!["-".into()];
+    let error = input_formats(&format_options).unwrap_err();
     assert!(
         error.message.contains("needs --input-format"),
         "{}",
         error.message
     );
 
-    given.inputs = vec!["hosts.dat".into()];
-    let error = input_formats(&given).unwrap_err();
+    format_options.inputs = vec!["hosts.dat".into()];
+    let error = input_formats(&format_options).unwrap_err();
     assert!(error.message.contains("'hosts.dat'"), "{}", error.message);
     assert!(error.help.unwrap().contains("--input-format"));
 
-    given.input_format = Some(InputFormat::Jsonl);
-    assert_eq!(input_formats(&given).unwrap(), [InputFormat::Jsonl]);
+    format_options.input_format = Some(InputFormat::Jsonl);
+    assert_eq!(
+        input_formats(&format_options).unwrap(),
+        [InputFormat::Jsonl]
+    );
 }
 
 #[test]
@@ -496,4 +502,102 @@ fn generated_xml_reparses_to_pairs() {
         ),
     ];
     assert_eq!(pairs, expected);
+}
+
+/// Runs `generate` with empty standard input and returns its error.
+fn run_error(options: &GenerateOptions) -> RunError {
+    let mut stdout = Vec::new();
+    let error = run(options, &mut io::empty(), &mut stdout).unwrap_err();
+    assert!(stdout.is_empty(), "nothing is written before a run error");
+    error
+}
+
+#[test]
+fn missing_input_names_file_and_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("none.csv");
+    let mut missing = options();
+    missing.inputs = vec![path.to_string_lossy().into_owned()];
+    let error = run_error(&missing);
+    assert!(
+        error
+            .message
+            .starts_with(&format!("failed to read '{}': ", path.display())),
+        "{}",
+        error.message
+    );
+    assert!(error.message.ends_with("(os error 2)"), "{}", error.message);
+}
+
+#[test]
+fn output_checked_before_reading() {
+    let folder = tempfile::tempdir().unwrap();
+    let input = folder.path().join("inventory.csv");
+    std::fs::write(&input, "v4,v6\n").unwrap();
+    let target = folder.path().join("add.xml");
+    std::fs::write(&target, "old").unwrap();
+    let mut existing = options();
+    existing.inputs = vec![input.to_string_lossy().into_owned()];
+    existing.output = Some(target.clone());
+    let error = run_error(&existing);
+    assert_eq!(
+        error.message,
+        format!("'{}' already exists", target.display())
+    );
+    assert!(error.help.unwrap().contains("--force"));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+}
+
+#[test]
+fn input_as_output_rejected() {
+    let folder = tempfile::tempdir().unwrap();
+    let input = folder.path().join("inventory.csv");
+    std::fs::write(&input, "v4,v6\n").unwrap();
+    let mut same = options();
+    same.inputs = vec![input.to_string_lossy().into_owned()];
+    same.output = Some(folder.path().join(".").join("inventory.csv"));
+    same.force = true;
+    let error = run_error(&same);
+    assert!(
+        error
+            .message
+            .ends_with(&format!("it is the input '{}'", input.display())),
+        "{}",
+        error.message
+    );
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), "v4,v6\n");
+}
+
+#[test]
+fn upload_and_rejects_same_file() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut same = options();
+    same.inputs = vec!["-".to_string()];
+    same.input_format = Some(InputFormat::Csv);
+    same.output = Some(folder.path().join("out.csv"));
+    same.rejects = Some(folder.path().join("out.csv"));
+    let error = run_error(&same);
+    assert!(
+        error
+            .message
+            .starts_with("-o and --rejects name the same file"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn missing_folder_checked_for_batches() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut batches = options();
+    batches.inputs = vec!["-".to_string()];
+    batches.input_format = Some(InputFormat::Csv);
+    batches.output = Some(folder.path().join("missing").join("add.xml"));
+    batches.batch_size = Some(10);
+    let error = run_error(&batches);
+    assert!(
+        error.message.contains("does not exist"),
+        "{}",
+        error.message
+    );
 }
