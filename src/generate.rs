@@ -113,8 +113,8 @@ pub fn run(
         reject_same_target(upload, rejects)?;
     }
 
-    let read = read_inputs(options, &formats, stdin)?;
-    let analysis = analyse(options, &read);
+    let mut read = read_inputs(options, &formats, stdin)?;
+    let analysis = analyse(options, &mut read);
     let mut outcome = GenerateOutcome {
         sources: read
             .inputs
@@ -169,7 +169,7 @@ pub fn run(
         outcome.rejected = rows.len();
         staged.push(output::stage(target, |out| write_rejects(out, &rows))?);
     } else {
-        outcome.rejected = reject_rows(&read, &analysis).len();
+        outcome.rejected = reject_count(&read, &analysis);
     }
 
     if write_upload_now && output.is_none() {
@@ -381,7 +381,7 @@ struct Analysis {
 }
 
 /// Finds duplicates, decides which records are written and collects every finding.
-fn analyse(options: &GenerateOptions, read: &ReadInputs) -> Analysis {
+fn analyse(options: &GenerateOptions, read: &mut ReadInputs) -> Analysis {
     let records = &read.inventory.records;
     let report = find_duplicates(records, Severity::Warning);
 
@@ -390,7 +390,7 @@ fn analyse(options: &GenerateOptions, read: &ReadInputs) -> Analysis {
         .iter()
         .filter_map(|input| input.decode_error.clone())
         .collect();
-    diagnostics.extend(read.inventory.diagnostics.iter().cloned());
+    diagnostics.append(&mut read.inventory.diagnostics);
     diagnostics.extend(report.diagnostics);
 
     let mut dropped: Vec<DroppedRecord> = report
@@ -627,6 +627,16 @@ struct RejectLine<'a> {
     code: &'static str,
     message: Cow<'a, str>,
     row: Cow<'a, str>,
+}
+
+/// Returns the number of lines [`reject_rows`] would list.
+fn reject_count(read: &ReadInputs, analysis: &Analysis) -> usize {
+    let undecodable = read
+        .inputs
+        .iter()
+        .filter(|input| input.decode_error.is_some())
+        .count();
+    undecodable + read.inventory.rejected.len() + analysis.dropped.len()
 }
 
 /// Collects the rejects list: every rejected row, every record left out for a

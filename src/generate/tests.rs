@@ -92,7 +92,9 @@ fn written_pairs(read: &ReadInputs, analysis: &Analysis) -> Vec<(Ipv4Addr, Ipv6A
 
 fn rejects_csv(read: &ReadInputs, analysis: &Analysis) -> String {
     let mut out = Vec::new();
-    write_rejects(&mut out, &reject_rows(read, analysis)).unwrap();
+    let rows = reject_rows(read, analysis);
+    assert_eq!(rows.len(), reject_count(read, analysis));
+    write_rejects(&mut out, &rows).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -138,8 +140,8 @@ fn skip_indices_leaves_out_listed() {
 
 #[test]
 fn clean_inventory_writes_all() {
-    let read = read_one("t.csv", &["0.0.0.1,2001:db8::1", "0.0.0.2,2001:db8::2"]);
-    let analysis = analyse(&options(), &read);
+    let mut read = read_one("t.csv", &["0.0.0.1,2001:db8::1", "0.0.0.2,2001:db8::2"]);
+    let analysis = analyse(&options(), &mut read);
     assert!(
         analysis.diagnostics.is_empty(),
         "{:?}",
@@ -151,7 +153,7 @@ fn clean_inventory_writes_all() {
 
 #[test]
 fn repeated_pair_written_once() {
-    let read = read_one(
+    let mut read = read_one(
         "t.csv",
         &[
             "0.0.0.1,2001:db8::1",
@@ -159,7 +161,7 @@ fn repeated_pair_written_once() {
             "0.0.0.1,2001:DB8::1",
         ],
     );
-    let analysis = analyse(&options(), &read);
+    let analysis = analyse(&options(), &mut read);
     assert_eq!(codes(&analysis), [("duplicate-record", Some(3))]);
     assert!(!analysis.has_errors);
     assert_eq!(analysis.writable, 2);
@@ -175,7 +177,7 @@ fn repeated_pair_written_once() {
 
 #[test]
 fn conflict_is_error_without_skip() {
-    let read = read_one(
+    let mut read = read_one(
         "t.csv",
         &[
             "0.0.0.1,2001:db8::1",
@@ -183,7 +185,7 @@ fn conflict_is_error_without_skip() {
             "0.0.0.1,2001:db8::3",
         ],
     );
-    let analysis = analyse(&options(), &read);
+    let analysis = analyse(&options(), &mut read);
     assert_eq!(codes(&analysis), [("duplicate-v4", Some(3))]);
     assert!(analysis.has_errors);
     assert_eq!(analysis.dropped.len(), 2);
@@ -191,7 +193,7 @@ fn conflict_is_error_without_skip() {
 
 #[test]
 fn skip_invalid_drops_every_conflicting_record() {
-    let read = read_one(
+    let mut read = read_one(
         "t.csv",
         &[
             "0.0.0.1,2001:db8::1",
@@ -203,7 +205,7 @@ fn skip_invalid_drops_every_conflicting_record() {
     );
     let mut skip = options();
     skip.skip_invalid = true;
-    let analysis = analyse(&skip, &read);
+    let analysis = analyse(&skip, &mut read);
     assert_eq!(analysis.excluded, [0, 1, 2, 3]);
     assert_eq!(analysis.writable, 1);
     let kept_v4s: Vec<Ipv4Addr> = written_pairs(&read, &analysis)
@@ -215,20 +217,20 @@ fn skip_invalid_drops_every_conflicting_record() {
 
 #[test]
 fn skip_invalid_with_only_conflicts_is_empty() {
-    let read = read_one("t.csv", &["0.0.0.1,2001:db8::1", "0.0.0.1,2001:db8::2"]);
+    let mut read = read_one("t.csv", &["0.0.0.1,2001:db8::1", "0.0.0.1,2001:db8::2"]);
     let mut skip = options();
     skip.skip_invalid = true;
-    let analysis = analyse(&skip, &read);
+    let analysis = analyse(&skip, &mut read);
     assert_eq!(analysis.writable, 0);
     assert_eq!(codes(&analysis).last(), Some(&("empty-inventory", None)));
 }
 
 #[test]
 fn no_records_is_empty_inventory() {
-    let read = read_one("t.csv", &["!0.0.0.256,2001:db8::1"]);
+    let mut read = read_one("t.csv", &["!0.0.0.256,2001:db8::1"]);
     let mut skip = options();
     skip.skip_invalid = true;
-    let analysis = analyse(&skip, &read);
+    let analysis = analyse(&skip, &mut read);
     assert_eq!(
         codes(&analysis),
         [("invalid-v4", Some(1)), ("empty-inventory", None)]
@@ -238,11 +240,11 @@ fn no_records_is_empty_inventory() {
 
 #[test]
 fn duplicates_across_files_count() {
-    let read = read_many(&[
+    let mut read = read_many(&[
         ("a.csv", &["0.0.0.1,2001:db8::1"]),
         ("b.csv", &["0.0.0.2,2001:db8::1"]),
     ]);
-    let analysis = analyse(&options(), &read);
+    let analysis = analyse(&options(), &mut read);
     assert_eq!(codes(&analysis), [("duplicate-v6", Some(1))]);
     assert_eq!(
         analysis.diagnostics[0]
@@ -258,11 +260,11 @@ fn duplicates_across_files_count() {
 #[test]
 fn diagnostics_follow_argument_order() {
     // "z.csv" is read first, so its findings come first although it sorts last by name.
-    let read = read_many(&[
+    let mut read = read_many(&[
         ("z.csv", &["!bad-z", "0.0.0.1,2001:db8::1"]),
         ("a.csv", &["!bad-a"]),
     ]);
-    let analysis = analyse(&options(), &read);
+    let analysis = analyse(&options(), &mut read);
     let files: Vec<&str> = analysis
         .diagnostics
         .iter()
@@ -273,13 +275,13 @@ fn diagnostics_follow_argument_order() {
 
 #[test]
 fn kept_ids_warned_once() {
-    let read = read_one(
+    let mut read = read_one(
         "t.csv",
         &["0.0.0.1,2001:db8::1,rack-1", "0.0.0.2,2001:db8::2,rack-2"],
     );
     let mut keep = options();
     keep.inventory.keep_ids = true;
-    let analysis = analyse(&keep, &read);
+    let analysis = analyse(&keep, &mut read);
     assert_eq!(codes(&analysis), [("custom-id-ignored", None)]);
     assert!(analysis.diagnostics[0]
         .message
@@ -289,14 +291,14 @@ fn kept_ids_warned_once() {
 
 #[test]
 fn control_character_id_dropped() {
-    let read = read_one(
+    let mut read = read_one(
         "t.csv",
         &["0.0.0.1,2001:db8::1,rack\u{1}1", "0.0.0.2,2001:db8::2"],
     );
     let mut keep = options();
     keep.inventory.keep_ids = true;
     keep.skip_invalid = true;
-    let analysis = analyse(&keep, &read);
+    let analysis = analyse(&keep, &mut read);
     assert!(analysis.has_errors);
     assert_eq!(analysis.excluded, [0]);
     assert_eq!(codes(&analysis)[0], ("inventory-format", Some(1)));
@@ -304,7 +306,7 @@ fn control_character_id_dropped() {
 
 #[test]
 fn rejects_list_rows_and_conflicts() {
-    let read = read_many(&[
+    let mut read = read_many(&[
         (
             "a.csv",
             &[
@@ -317,7 +319,7 @@ fn rejects_list_rows_and_conflicts() {
     ]);
     let mut skip = options();
     skip.skip_invalid = true;
-    let analysis = analyse(&skip, &read);
+    let analysis = analyse(&skip, &mut read);
     let csv = rejects_csv(&read, &analysis);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(
@@ -369,7 +371,7 @@ fn rejects_list_has_undecodable_input() {
         rejected: 0..0,
         decode_error: Some(*error),
     });
-    let analysis = analyse(&options(), &read);
+    let analysis = analyse(&options(), &mut read);
     assert!(analysis.has_errors);
     let csv = rejects_csv(&read, &analysis);
     let mut lines = csv.lines();
@@ -461,7 +463,7 @@ fn formats_from_extension_or_option() {
 
 #[test]
 fn generated_xml_reparses_to_pairs() {
-    let read = read_one(
+    let mut read = read_one(
         "t.csv",
         &[
             "0.0.0.2,2001:470:8418:a18::a0a:1805",
@@ -469,7 +471,7 @@ fn generated_xml_reparses_to_pairs() {
             "0.0.0.2,2001:470:8418:a18::a0a:1805",
         ],
     );
-    let analysis = analyse(&options(), &read);
+    let analysis = analyse(&options(), &mut read);
     let mut out = Vec::new();
     let records = skip_indices(&read.inventory.records, &analysis.excluded);
     write_upload(&mut out, Action::Add, None, records, false).unwrap();
