@@ -106,7 +106,11 @@ fn sample_csv_prints_qualys_file2() {
         String::from_utf8_lossy(&expected)
     );
     assert_eq!(output.stdout, expected);
-    assert_eq!(stderr_of(&output), "");
+    let stderr = stderr_of(&output);
+    assert!(
+        !stderr.contains("warning") && !stderr.contains("error"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -835,7 +839,9 @@ fn closed_pipe_exits_quietly() {
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr, "");
+    // The renderer may print its summary, but nothing about the pipe.
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
 }
 
 #[test]
