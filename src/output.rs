@@ -16,9 +16,9 @@
 //! creates files with mode 0o600.
 //!
 //! A target that exists and is not a regular file (a terminal, a pipe, a FIFO,
-//! `/dev/null`, `/dev/full`), or any path under `/dev/` or `/proc/`, is written
-//! directly: renaming over it would replace the device node or link instead of
-//! writing to what it stands for.
+//! `/dev/null`, `/dev/full`), or that names a file descriptor (`/dev/stdout`,
+//! `/dev/fd/N`), is written directly. Renaming over it would replace the
+//! device node or link instead of writing to what it stands for.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -163,7 +163,7 @@ fn plan_existing(path: &Path, force: bool, option: &str) -> Result<Option<Target
             ),
         );
     }
-    if !metadata.is_file() || is_device_path(path) {
+    if !metadata.is_file() || is_descriptor_alias(path) {
         return Ok(Some(Target {
             path: path.to_path_buf(),
             write_path: path.to_path_buf(),
@@ -183,16 +183,36 @@ fn plan_existing(path: &Path, force: bool, option: &str) -> Result<Option<Target
     }))
 }
 
-/// Returns true for paths under `/dev/` or `/proc/`, such as `/dev/stdout`,
-/// whose file is reached through a link that a rename would replace.
-fn is_device_path(path: &Path) -> bool {
-    let absolute = match std::path::absolute(path) {
-        Ok(absolute) => absolute,
-        Err(_) => return false,
+/// Returns true for paths that name another file descriptor of this process:
+/// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` and `/proc/PID/fd/N`. They are
+/// links that a rename would replace, while the file behind them may be a
+/// regular file that the shell opened, as in `-o /dev/stdout > out.xml`.
+fn is_descriptor_alias(path: &Path) -> bool {
+    let Ok(absolute) = std::path::absolute(path) else {
+        return false;
     };
-    let mut components = absolute.components();
-    matches!(components.next(), Some(Component::RootDir))
-        && matches!(components.next(), Some(Component::Normal(name)) if name == "dev" || name == "proc")
+    let names: Vec<&std::ffi::OsStr> = absolute
+        .components()
+        .filter_map(|component| match component {
+            Component::Normal(name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    let is_number = |name: &std::ffi::OsStr| {
+        name.to_str()
+            .is_some_and(|text| text.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match names.as_slice() {
+        [dev, name] => *dev == "dev" && (*name == "stdout" || *name == "stderr"),
+        [dev, fd, number] => *dev == "dev" && *fd == "fd" && is_number(number),
+        [proc, process, fd, number] => {
+            *proc == "proc"
+                && (*process == "self" || *process == "thread-self" || is_number(process))
+                && *fd == "fd"
+                && is_number(number)
+        }
+        _ => false,
+    }
 }
 
 /// The identity of a file, to tell whether two paths name the same file.
@@ -274,8 +294,13 @@ pub fn stage(
         |error: io::Error| RunError::new(format!("failed to write '{display_path}': {error}"));
 
     if target.kind == TargetKind::Direct {
+        // A regular file behind a descriptor alias is appended to, which for
+        // the usual `> out.xml` (an empty file) writes from the start, and for
+        // `>> out.xml` keeps what is there. Devices and pipes ignore the flag.
+        let is_regular = fs::metadata(target.write_path()).is_ok_and(|metadata| metadata.is_file());
         let file = OpenOptions::new()
             .write(true)
+            .append(is_regular)
             .open(target.write_path())
             .map_err(write_error)?;
         let mut writer = BufWriter::with_capacity(BUFFER_SIZE, file);
@@ -489,6 +514,28 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn descriptor_aliases_recognised() {
+        for path in [
+            "/dev/stdout",
+            "/dev/stderr",
+            "/dev/fd/1",
+            "/proc/self/fd/1",
+            "/proc/42/fd/3",
+        ] {
+            assert!(is_descriptor_alias(Path::new(path)), "{path}");
+        }
+        for path in [
+            "/dev/shm/add.xml",
+            "/dev/null",
+            "/proc/self/status",
+            "out/dev/stdout",
+            "/dev/fd/x",
+        ] {
+            assert!(!is_descriptor_alias(Path::new(path)), "{path}");
+        }
     }
 
     #[cfg(unix)]

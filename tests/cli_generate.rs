@@ -695,6 +695,29 @@ fn dev_null_written_directly() {
     assert!(!metadata.is_file(), "/dev/null must stay a device");
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_stdout_to_file_not_replaced() {
+    let folder = TempDir::new().unwrap();
+    let input = write_file(&folder, "inventory.csv", CLEAN_CSV);
+    let target = write_file(&folder, "out.txt", "before\n");
+    let appended = fs::OpenOptions::new().append(true).open(&target).unwrap();
+    let output = StdCommand::new(BINARY)
+        .arg("generate")
+        .arg(&input)
+        .args(["-o", "/dev/stdout"])
+        .stdout(appended)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let expected = format!(
+        "before\n{}",
+        fs::read_to_string(samples().join("add.xml")).unwrap()
+    );
+    assert_eq!(fs::read_to_string(&target).unwrap(), expected);
+    assert_eq!(entries(folder.path()), ["inventory.csv", "out.txt"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn unwritable_folder_fails_cleanly() {
