@@ -12,6 +12,10 @@
 //! `duplicate-v6` conflict count as invalid. Nothing tells which of the
 //! conflicting records is right, so all of them are left out and each is
 //! listed in `--rejects`. A repeated identical pair is written once.
+//!
+//! The `--rejects` list is written whenever it is requested, also when errors
+//! keep the upload from being written, because it lists what to fix. It is
+//! empty apart from its header when nothing was rejected.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -45,7 +49,8 @@ pub struct GenerateOptions {
     pub all_or_nothing: Option<bool>,
     /// The output file; standard output when `None` or `-`.
     pub output: Option<PathBuf>,
-    /// At most this many records a file; batch files are numbered `-0001`, `-0002`...
+    /// At most this many records a file; batch files are numbered `-0001`,
+    /// `-0002`..., also when one file is enough.
     pub batch_size: Option<usize>,
     /// Overwrite existing output files.
     pub force: bool,

@@ -257,6 +257,9 @@ pub fn target_key(target: &Target) -> Option<PathBuf> {
 }
 
 /// A temporary file that is deleted when dropped, unless it was renamed into place.
+///
+/// NOTE: a process killed by a signal (Ctrl-C) does not run `Drop`, so it
+/// leaves its `.NAME.PID-TIME-N.tmp` file behind in the target folder.
 #[derive(Debug)]
 struct TemporaryFile {
     path: PathBuf,
@@ -368,7 +371,7 @@ fn sync_folder(folder: &Path) {
 }
 
 /// Creates a new, empty temporary file beside `destination`, named
-/// `.NAME.PID-N.tmp`, with the permissions of a plain new file.
+/// `.NAME.PID-TIME-N.tmp`, with the permissions of a plain new file.
 fn create_temporary(destination: &Path) -> io::Result<(File, TemporaryFile)> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let folder = folder_of(destination);
