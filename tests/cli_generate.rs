@@ -894,3 +894,149 @@ fn generated_file_passes_check() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+fn case(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cases")
+        .join(name)
+}
+
+/// Returns (code, line, severity) of each finding printed with `--format json`.
+fn findings(output: &std::process::Output) -> Vec<(String, Option<u64>, String)> {
+    stderr_of(output)
+        .lines()
+        .map(|line| {
+            let object: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            (
+                object["code"].as_str().unwrap().to_string(),
+                object["line"].as_u64(),
+                object["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pair(v4: &str, v6: &str) -> (String, String) {
+    (v4.to_string(), v6.to_string())
+}
+
+#[test]
+fn case_spellings_of_one_address_are_duplicates() {
+    // Two spellings of one IPv6 address are the same address, and an
+    // identical pair is written once, never twice.
+    let output = v6map()
+        .arg("generate")
+        .arg(case("C12.csv"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let duplicates: Vec<(String, Option<u64>, String)> = findings(&output)
+        .into_iter()
+        .filter(|(code, _, _)| code.starts_with("duplicate-"))
+        .collect();
+    let expected = [
+        ("duplicate-v6", 3, "error"),
+        ("duplicate-v4", 5, "error"),
+        ("duplicate-v6", 6, "error"),
+        ("duplicate-record", 8, "warning"),
+    ];
+    let expected: Vec<(String, Option<u64>, String)> = expected
+        .iter()
+        .map(|(code, line, severity)| (code.to_string(), Some(*line), severity.to_string()))
+        .collect();
+    assert_eq!(duplicates, expected);
+
+    let output = v6map()
+        .arg("generate")
+        .arg(case("C12.csv"))
+        .args(["--skip-invalid", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(
+        pairs(&stdout_of(&output)),
+        [pair("0.0.0.45", "2001:db8::45")]
+    );
+}
+
+#[test]
+fn case_whitespace_trimmed_in_upload() {
+    let output = v6map()
+        .arg("generate")
+        .arg(case("C03.csv"))
+        .args(["--skip-invalid", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let expected = [
+        pair("0.0.0.50", "2001:db8::50"),
+        pair("0.0.0.51", "2001:db8::51"),
+        pair("0.0.0.52", "2001:db8::52"),
+        pair("0.0.0.54", "2001:db8::54"),
+    ];
+    assert_eq!(pairs(&stdout_of(&output)), expected);
+    let errors: Vec<Option<u64>> = findings(&output)
+        .into_iter()
+        .filter(|(_, _, severity)| severity == "error")
+        .map(|(_, line, _)| line)
+        .collect();
+    assert_eq!(
+        errors,
+        [Some(5)],
+        "the no-break space on line 5 is rejected"
+    );
+}
+
+#[test]
+fn case_leading_zeros_write_nothing() {
+    let folder = TempDir::new().unwrap();
+    let target = folder.path().join("add.xml");
+    let output = v6map()
+        .arg("generate")
+        .arg(case("C01.csv"))
+        .arg("-o")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(entries(folder.path()).is_empty());
+
+    let output = v6map()
+        .arg("generate")
+        .arg(case("C01.csv"))
+        .arg("-o")
+        .arg(&target)
+        .arg("--skip-invalid")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(
+        pairs(&fs::read_to_string(&target).unwrap()),
+        [pair("0.0.0.14", "2001:db8::105")]
+    );
+}
+
+#[test]
+fn case_repeated_json_key_writes_nothing() {
+    let output = v6map()
+        .arg("generate")
+        .arg(case("C08.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+
+    let output = v6map()
+        .arg("generate")
+        .arg(case("C08.json"))
+        .arg("--skip-invalid")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(
+        pairs(&stdout_of(&output)),
+        [pair("0.0.0.102", "2001:db8::102")]
+    );
+}
