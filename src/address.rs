@@ -102,7 +102,10 @@ fn invisible_character(value: &str) -> Option<String> {
     let (index, character) = value.char_indices().find(|&(_, c)| is_invisible(c))?;
     let before = &value[..index];
     let after = &value[index + character.len_utf8()..];
-    let place = match (before.is_empty(), after.trim_matches(is_invisible).is_empty()) {
+    let place = match (
+        before.is_empty(),
+        after.trim_matches(is_invisible).is_empty(),
+    ) {
         (true, _) => format!("before '{}'", after.trim_matches(is_invisible)),
         (false, true) => format!("after '{before}'"),
         (false, false) => format!("inside '{value}', after '{before}'"),
@@ -128,9 +131,8 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
     if let Ok(address) = value.parse::<Ipv4Addr>() {
         return Ok(address);
     }
-    let invalid = |message: String, help: &str| {
-        Err(AddressFinding::new(Rule::InvalidV4, message, help))
-    };
+    let invalid =
+        |message: String, help: &str| Err(AddressFinding::new(Rule::InvalidV4, message, help));
     if let Some(described) = invisible_character(value) {
         return invalid(
             format!("'{value}' is not an IPv4 address: it contains {described}"),
@@ -183,7 +185,9 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
         }
         if octet.len() > 1 && (octet.starts_with("0x") || octet.starts_with("0X")) {
             return invalid(
-                format!("'{value}' is not an IPv4 address: octet {position} '{octet}' is hexadecimal"),
+                format!(
+                    "'{value}' is not an IPv4 address: octet {position} '{octet}' is hexadecimal"
+                ),
                 "write every octet in decimal, such as 0.0.0.10",
             );
         }
@@ -218,18 +222,21 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
         }
         match octet.parse::<u16>() {
             Ok(number) if number <= 255 => parsed[index] = number as u8,
-            _ => {
-                return invalid(
-                    format!("'{value}' is not an IPv4 address: octet {position} '{octet}' is more than 255"),
-                    "each octet is a decimal number from 0 to 255",
-                )
-            }
+            _ => return invalid(
+                format!(
+                    "'{value}' is not an IPv4 address: octet {position} '{octet}' is more than 255"
+                ),
+                "each octet is a decimal number from 0 to 255",
+            ),
         }
     }
     // Every octet passed, yet the standard parser rejected the value; report
     // it plainly rather than accept what the standard parser does not.
     invalid(
-        format!("'{value}' is not an IPv4 address: {}", Ipv4Addr::from(parsed)),
+        format!(
+            "'{value}' is not an IPv4 address: {}",
+            Ipv4Addr::from(parsed)
+        ),
         "write four decimal octets separated by dots, such as 0.0.0.1",
     )
 }
@@ -239,7 +246,11 @@ fn replace_octet(octets: &[&str], index: usize, replacement: &str) -> String {
         .iter()
         .map(|octet| {
             let trimmed = octet.trim_start_matches('0');
-            if trimmed.is_empty() { "0".to_string() } else { trimmed.to_string() }
+            if trimmed.is_empty() {
+                "0".to_string()
+            } else {
+                trimmed.to_string()
+            }
         })
         .collect();
     fixed[index] = replacement.to_string();
@@ -251,7 +262,11 @@ pub fn check_v4_range(address: Ipv4Addr) -> Option<AddressFinding> {
     if (V4_RANGE_FIRST..=V4_RANGE_LAST).contains(&address) {
         return None;
     }
-    let position = if address < V4_RANGE_FIRST { "below" } else { "above" };
+    let position = if address < V4_RANGE_FIRST {
+        "below"
+    } else {
+        "above"
+    };
     Some(AddressFinding::new(
         Rule::V4OutOfRange,
         format!("V4 '{address}' is {position} Qualys's mapping range 0.0.0.1 - 0.254.255.255"),
@@ -266,9 +281,8 @@ pub fn parse_v6(value: &str) -> Result<Ipv6Addr, AddressFinding> {
     if let Ok(address) = value.parse::<Ipv6Addr>() {
         return Ok(address);
     }
-    let invalid = |message: String, help: &str| {
-        Err(AddressFinding::new(Rule::InvalidV6, message, help))
-    };
+    let invalid =
+        |message: String, help: &str| Err(AddressFinding::new(Rule::InvalidV6, message, help));
     if let Some(described) = invisible_character(value) {
         return invalid(
             format!("'{value}' is not an IPv6 address: it contains {described}"),
@@ -298,9 +312,15 @@ pub fn parse_v6(value: &str) -> Result<Ipv6Addr, AddressFinding> {
     if !value.contains(':') {
         let help = "put the placeholder IPv4 in the V4 column and the host's IPv6 address in V6";
         if value.parse::<Ipv4Addr>().is_ok() {
-            return invalid(format!("'{value}' is an IPv4 address, but V6 must be an IPv6 address"), help);
+            return invalid(
+                format!("'{value}' is an IPv4 address, but V6 must be an IPv6 address"),
+                help,
+            );
         }
-        return invalid(format!("'{value}' is not an IPv6 address: it has no ':'"), help);
+        return invalid(
+            format!("'{value}' is not an IPv6 address: it has no ':'"),
+            help,
+        );
     }
     invalid(
         format!("'{value}' is not an IPv6 address: {}", describe_v6_syntax(value)),
@@ -310,7 +330,10 @@ pub fn parse_v6(value: &str) -> Result<Ipv6Addr, AddressFinding> {
 
 /// Explains why a value with colons is not IPv6 syntax.
 fn describe_v6_syntax(value: &str) -> String {
-    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_hexdigit() || *c == ':' || *c == '.')) {
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_hexdigit() || *c == ':' || *c == '.'))
+    {
         return format!("'{bad}' is not a hexadecimal digit");
     }
     if value.contains(":::") {
@@ -318,7 +341,8 @@ fn describe_v6_syntax(value: &str) -> String {
     }
     let compressions = value.matches("::").count();
     if compressions > 1 {
-        return "'::' appears more than once, so the groups it stands for are ambiguous".to_string();
+        return "'::' appears more than once, so the groups it stands for are ambiguous"
+            .to_string();
     }
     if value.starts_with(':') && !value.starts_with("::") {
         return "it starts with a single ':'".to_string();
@@ -331,8 +355,15 @@ fn describe_v6_syntax(value: &str) -> String {
         return format!("group '{long}' has more than 4 hexadecimal digits");
     }
     let embedded_v4 = groups.last().is_some_and(|g| g.contains('.'));
-    if embedded_v4 && groups.last().is_some_and(|g| g.parse::<Ipv4Addr>().is_err()) {
-        return format!("the embedded IPv4 part '{}' is not an IPv4 address", groups.last().unwrap_or(&""));
+    if embedded_v4
+        && groups
+            .last()
+            .is_some_and(|g| g.parse::<Ipv4Addr>().is_err())
+    {
+        return format!(
+            "the embedded IPv4 part '{}' is not an IPv4 address",
+            groups.last().unwrap_or(&"")
+        );
     }
     if groups.iter().rev().skip(1).any(|g| g.contains('.')) {
         return "a '.' may appear only in an embedded IPv4 part at the end".to_string();
@@ -342,7 +373,10 @@ fn describe_v6_syntax(value: &str) -> String {
         return format!("it has {count} groups and no '::', so groups are missing (expected 8)");
     }
     if count > 8 || (compressions == 1 && count >= 8) {
-        return format!("it has too many groups ({count}; at most {} with '::')", if compressions == 1 { 7 } else { 8 });
+        return format!(
+            "it has too many groups ({count}; at most {} with '::')",
+            if compressions == 1 { 7 } else { 8 }
+        );
     }
     "the syntax is invalid".to_string()
 }
@@ -374,13 +408,20 @@ fn v6_tables() -> &'static V6Tables {
 /// and documentation addresses warnings.
 pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
     let tables = v6_tables();
-    let special = |message: String, help: &str| Some(AddressFinding::new(Rule::V6SpecialUse, message, help));
+    let special =
+        |message: String, help: &str| Some(AddressFinding::new(Rule::V6SpecialUse, message, help));
     let host_help = "V6 must be the global IPv6 address of the host that Qualys should scan";
     if address.is_unspecified() {
-        return special(format!("V6 '{address}' is the unspecified address, not a host"), host_help);
+        return special(
+            format!("V6 '{address}' is the unspecified address, not a host"),
+            host_help,
+        );
     }
     if address.is_loopback() {
-        return special(format!("V6 '{address}' is the loopback address, which never leaves a host"), host_help);
+        return special(
+            format!("V6 '{address}' is the loopback address, which never leaves a host"),
+            host_help,
+        );
     }
     if tables.ipv4_mapped.contains(&address) {
         return special(
@@ -396,16 +437,25 @@ pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
         );
     }
     if tables.multicast.contains(&address) {
-        return special(format!("V6 '{address}' is a multicast address (ff00::/8), not a host"), host_help);
+        return special(
+            format!("V6 '{address}' is a multicast address (ff00::/8), not a host"),
+            host_help,
+        );
     }
     if tables.link_local.contains(&address) {
         return Some(AddressFinding::new(
             Rule::V6LinkLocal,
-            format!("V6 '{address}' is link-local (fe80::/10), which a scanner cannot reach by routing"),
+            format!(
+                "V6 '{address}' is link-local (fe80::/10), which a scanner cannot reach by routing"
+            ),
             "use the host's global IPv6 address unless the scanner shares its link",
         ));
     }
-    if let Some(prefix) = tables.documentation.iter().find(|net| net.contains(&address)) {
+    if let Some(prefix) = tables
+        .documentation
+        .iter()
+        .find(|net| net.contains(&address))
+    {
         return Some(AddressFinding::new(
             Rule::V6Documentation,
             format!("V6 '{address}' is in the documentation prefix {prefix}, which is reserved for examples"),
@@ -437,57 +487,92 @@ mod tests {
     #[test]
     fn v4_plain_accepted() {
         assert_eq!(parse_v4("0.0.0.14"), Ok(Ipv4Addr::new(0, 0, 0, 14)));
-        assert_eq!(parse_v4("0.254.255.255"), Ok(Ipv4Addr::new(0, 254, 255, 255)));
+        assert_eq!(
+            parse_v4("0.254.255.255"),
+            Ok(Ipv4Addr::new(0, 254, 255, 255))
+        );
     }
 
     #[test]
     fn v4_leading_zero_names_both_readings() {
         let finding = v4_error("0.0.0.010");
         assert_eq!(finding.rule, Rule::InvalidV4);
-        assert!(finding.message.contains("octet 4 '010'"), "{}", finding.message);
+        assert!(
+            finding.message.contains("octet 4 '010'"),
+            "{}",
+            finding.message
+        );
         assert!(finding.message.contains("octal 8"), "{}", finding.message);
-        assert!(finding.message.contains("decimal 10"), "{}", finding.message);
+        assert!(
+            finding.message.contains("decimal 10"),
+            "{}",
+            finding.message
+        );
         assert!(finding.help.contains("0.0.0.10"), "{}", finding.help);
     }
 
     #[test]
     fn v4_double_zero_rejected() {
         let finding = v4_error("00.0.0.11");
-        assert!(finding.message.contains("octet 1 '00'"), "{}", finding.message);
+        assert!(
+            finding.message.contains("octet 1 '00'"),
+            "{}",
+            finding.message
+        );
         assert!(finding.help.contains("0.0.0.11"), "{}", finding.help);
     }
 
     #[test]
     fn v4_octal_digits_out_of_range() {
         let finding = v4_error("0.0.0.09");
-        assert!(finding.message.contains("leading zero"), "{}", finding.message);
+        assert!(
+            finding.message.contains("leading zero"),
+            "{}",
+            finding.message
+        );
     }
 
     #[test]
     fn v4_other_syntax_errors() {
         assert!(v4_error("0.0.1").message.contains("3 parts"));
-        assert!(v4_error("0.0.0.1/32").message.contains("prefix length '/32'"));
+        assert!(v4_error("0.0.0.1/32")
+            .message
+            .contains("prefix length '/32'"));
         assert!(v4_error("0x0.0.0.1").message.contains("hexadecimal"));
         assert!(v4_error("0.0. 0.1").message.contains("U+0020 SPACE"));
         assert!(v4_error("0.0.0.256").message.contains("more than 255"));
         assert!(v4_error("0..0.1").message.contains("empty"));
         assert!(v4_error("::ffff:0.0.0.5").message.contains("IPv4-mapped"));
-        assert!(v4_error("2001:db8::1").message.contains("is an IPv6 address"));
+        assert!(v4_error("2001:db8::1")
+            .message
+            .contains("is an IPv6 address"));
         assert!(v4_error("0.0.0.1a").message.contains("'a'"));
     }
 
     #[test]
     fn v4_no_break_space_named() {
         let finding = v4_error("0.0.0.53\u{A0}");
-        assert!(finding.message.contains("U+00A0 NO-BREAK SPACE after '0.0.0.53'"), "{}", finding.message);
+        assert!(
+            finding
+                .message
+                .contains("U+00A0 NO-BREAK SPACE after '0.0.0.53'"),
+            "{}",
+            finding.message
+        );
     }
 
     #[test]
     fn v4_range_bounds() {
         assert_eq!(check_v4_range(Ipv4Addr::new(0, 0, 0, 1)), None);
         assert_eq!(check_v4_range(Ipv4Addr::new(0, 254, 255, 255)), None);
-        assert!(check_v4_range(Ipv4Addr::new(0, 0, 0, 0)).unwrap().message.contains("below"));
-        assert!(check_v4_range(Ipv4Addr::new(0, 255, 0, 1)).unwrap().message.contains("above"));
+        assert!(check_v4_range(Ipv4Addr::new(0, 0, 0, 0))
+            .unwrap()
+            .message
+            .contains("below"));
+        assert!(check_v4_range(Ipv4Addr::new(0, 255, 0, 1))
+            .unwrap()
+            .message
+            .contains("above"));
         assert!(check_v4_range(Ipv4Addr::new(192, 0, 2, 10)).is_some());
     }
 
@@ -501,13 +586,19 @@ mod tests {
 
     #[test]
     fn v6_syntax_errors_say_which() {
-        assert!(v6_error("fe80::1%eth0").message.contains("zone index '%eth0'"));
+        assert!(v6_error("fe80::1%eth0")
+            .message
+            .contains("zone index '%eth0'"));
         assert!(v6_error("fe80::1%2").message.contains("zone index '%2'"));
         let brackets = v6_error("[2001:db8::32]");
         assert!(brackets.message.contains("brackets"));
         assert!(brackets.help.contains("2001:db8::32"), "{}", brackets.help);
-        assert!(v6_error("2001:db8::/64").message.contains("prefix length '/64'"));
-        assert!(v6_error("1:2:3:4:5:6:7:8:9").message.contains("too many groups"));
+        assert!(v6_error("2001:db8::/64")
+            .message
+            .contains("prefix length '/64'"));
+        assert!(v6_error("1:2:3:4:5:6:7:8:9")
+            .message
+            .contains("too many groups"));
         assert!(v6_error("1::2::3").message.contains("more than once"));
         assert!(v6_error("2001:db8::12345").message.contains("more than 4"));
         assert!(v6_error("2001:db8::g").message.contains("'g'"));
@@ -523,15 +614,31 @@ mod tests {
             assert_eq!(finding.rule, Rule::V6SpecialUse, "{value}");
         }
         let compatible = classify_v6(parse_v6("::0.0.0.8").unwrap()).unwrap();
-        assert!(compatible.message.contains("IPv4-compatible"), "{}", compatible.message);
+        assert!(
+            compatible.message.contains("IPv4-compatible"),
+            "{}",
+            compatible.message
+        );
     }
 
     #[test]
     fn v6_warnings_and_clean() {
-        assert_eq!(classify_v6(parse_v6("fe80::33").unwrap()).unwrap().rule, Rule::V6LinkLocal);
-        assert_eq!(classify_v6(parse_v6("2001:db8::34").unwrap()).unwrap().rule, Rule::V6Documentation);
-        assert_eq!(classify_v6(parse_v6("3fff::1").unwrap()).unwrap().rule, Rule::V6Documentation);
-        assert_eq!(classify_v6(parse_v6("2001:470:8418:a18::a0a:1805").unwrap()), None);
+        assert_eq!(
+            classify_v6(parse_v6("fe80::33").unwrap()).unwrap().rule,
+            Rule::V6LinkLocal
+        );
+        assert_eq!(
+            classify_v6(parse_v6("2001:db8::34").unwrap()).unwrap().rule,
+            Rule::V6Documentation
+        );
+        assert_eq!(
+            classify_v6(parse_v6("3fff::1").unwrap()).unwrap().rule,
+            Rule::V6Documentation
+        );
+        assert_eq!(
+            classify_v6(parse_v6("2001:470:8418:a18::a0a:1805").unwrap()),
+            None
+        );
     }
 
     proptest::proptest! {

@@ -30,6 +30,9 @@ pub struct CheckOutcome {
 
 /// Runs `check` over every input. A file that cannot be read is recorded in
 /// `unreadable` and the others are still checked.
-pub fn run(_options: &CheckOptions, _stdin: &mut dyn std::io::Read) -> Result<CheckOutcome, RunError> {
+pub fn run(
+    _options: &CheckOptions,
+    _stdin: &mut dyn std::io::Read,
+) -> Result<CheckOutcome, RunError> {
     todo!("check")
 }

@@ -161,21 +161,30 @@ pub fn find_duplicates(records: &[Record], record_severity: Severity) -> Duplica
     for group in by_v4.values() {
         let mut pairs: HashMap<u128, Vec<usize>, IntBuildHasher> = HashMap::default();
         for &index in group {
-            pairs.entry(u128::from(records[index].v6)).or_default().push(index);
+            pairs
+                .entry(u128::from(records[index].v6))
+                .or_default()
+                .push(index);
         }
         for same_pair in pairs.values().filter(|indices| indices.len() > 1) {
-            report.diagnostics.push(repeated_pair(records, same_pair, record_severity));
+            report
+                .diagnostics
+                .push(repeated_pair(records, same_pair, record_severity));
             repeats.extend_from_slice(&same_pair[1..]);
         }
         if pairs.len() > 1 {
-            report.diagnostics.push(conflict(records, group, Rule::DuplicateV4));
+            report
+                .diagnostics
+                .push(conflict(records, group, Rule::DuplicateV4));
             conflicts.extend(group.iter().map(|&index| (index, Rule::DuplicateV4)));
         }
     }
     for group in by_v6.values() {
         let distinct_v4: HashSet<Ipv4Addr> = group.iter().map(|&index| records[index].v4).collect();
         if distinct_v4.len() > 1 {
-            report.diagnostics.push(conflict(records, group, Rule::DuplicateV6));
+            report
+                .diagnostics
+                .push(conflict(records, group, Rule::DuplicateV6));
             conflicts.extend(group.iter().map(|&index| (index, Rule::DuplicateV6)));
         }
     }
@@ -186,7 +195,10 @@ pub fn find_duplicates(records: &[Record], record_severity: Severity) -> Duplica
     conflicts.dedup_by_key(|(index, _)| *index);
     report.conflicts = conflicts;
     report.diagnostics.sort_by_key(|diagnostic| {
-        diagnostic.location.as_ref().map(|location| (location.file.clone(), location.offset))
+        diagnostic
+            .location
+            .as_ref()
+            .map(|location| (location.file.clone(), location.offset))
     });
     report
 }
@@ -235,7 +247,8 @@ fn repeated_pair(records: &[Record], indices: &[usize], severity: Severity) -> D
     .with_severity(severity)
     .at(primary.clone());
     for &index in indices.iter().filter(|&&index| index != indices[1]) {
-        diagnostic = diagnostic.with_related(records[index].origin.v4_location(), "same mapping here");
+        diagnostic =
+            diagnostic.with_related(records[index].origin.v4_location(), "same mapping here");
     }
     diagnostic
 }
@@ -244,14 +257,22 @@ fn conflict(records: &[Record], group: &[usize], rule: Rule) -> Diagnostic {
     let is_v4 = rule == Rule::DuplicateV4;
     let location_of = |index: usize| {
         let origin = &records[index].origin;
-        if is_v4 { origin.v4_location() } else { origin.v6_location() }
+        if is_v4 {
+            origin.v4_location()
+        } else {
+            origin.v6_location()
+        }
     };
     let primary = location_of(group[1]);
     let places: Vec<String> = group
         .iter()
         .map(|&index| {
             let record = &records[index];
-            let other: String = if is_v4 { record.v6.to_string() } else { record.v4.to_string() };
+            let other: String = if is_v4 {
+                record.v6.to_string()
+            } else {
+                record.v4.to_string()
+            };
             format!("{} ({other})", place(&location_of(index), &primary))
         })
         .collect();
@@ -269,7 +290,11 @@ fn conflict(records: &[Record], group: &[usize], rule: Rule) -> Diagnostic {
     };
     let mut diagnostic = Diagnostic::new(rule, message).with_help(help).at(primary);
     for &index in group.iter().filter(|&&index| index != group[1]) {
-        let message = if index == group[0] { "first used here" } else { "also used here" };
+        let message = if index == group[0] {
+            "first used here"
+        } else {
+            "also used here"
+        };
         diagnostic = diagnostic.with_related(location_of(index), message);
     }
     diagnostic
@@ -344,7 +369,12 @@ mod tests {
         ];
         assert_eq!(report.conflicts, conflicts);
         let v4 = &report.diagnostics[1];
-        assert!(v4.message.contains("line 1 (2001:db8::40) and line 4 (2001:db8::43)"), "{}", v4.message);
+        assert!(
+            v4.message
+                .contains("line 1 (2001:db8::40) and line 4 (2001:db8::43)"),
+            "{}",
+            v4.message
+        );
         assert_eq!(v4.related.len(), 1);
     }
 
@@ -366,7 +396,9 @@ mod tests {
         ]);
         let report = find_duplicates(&records, Severity::Error);
         assert_eq!(report.diagnostics.len(), 1);
-        assert!(report.diagnostics[0].message.contains("line 1 (2001:db8::1), line 2 (2001:db8::2), and line 3 (2001:db8::3)"));
+        assert!(report.diagnostics[0]
+            .message
+            .contains("line 1 (2001:db8::1), line 2 (2001:db8::2), and line 3 (2001:db8::3)"));
         assert_eq!(report.diagnostics[0].related.len(), 2);
     }
 }

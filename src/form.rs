@@ -35,7 +35,10 @@ impl fmt::Display for Action {
 /// documented for `add`; callers reject it for `remove` before getting here.
 pub fn header_line(action: Action, all_or_nothing: Option<bool>) -> String {
     match all_or_nothing {
-        Some(value) => format!("action={action}&all_or_nothing={}&xml_data=", u8::from(value)),
+        Some(value) => format!(
+            "action={action}&all_or_nothing={}&xml_data=",
+            u8::from(value)
+        ),
         None => format!("action={action}&xml_data="),
     }
 }
@@ -48,7 +51,13 @@ mod tests {
     fn header_lines() {
         assert_eq!(header_line(Action::Add, None), "action=add&xml_data=");
         assert_eq!(header_line(Action::Remove, None), "action=remove&xml_data=");
-        assert_eq!(header_line(Action::Add, Some(false)), "action=add&all_or_nothing=0&xml_data=");
-        assert_eq!(header_line(Action::Add, Some(true)), "action=add&all_or_nothing=1&xml_data=");
+        assert_eq!(
+            header_line(Action::Add, Some(false)),
+            "action=add&all_or_nothing=0&xml_data="
+        );
+        assert_eq!(
+            header_line(Action::Add, Some(true)),
+            "action=add&all_or_nothing=1&xml_data="
+        );
     }
 }

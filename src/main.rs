@@ -187,7 +187,9 @@ fn write_diagnostics(
 ) {
     if let Err(error) = render::render(format, diagnostics, sources, out, options) {
         if error.kind() != io::ErrorKind::BrokenPipe {
-            report_run_error(&RunError::new(format!("failed to write diagnostics: {error}")));
+            report_run_error(&RunError::new(format!(
+                "failed to write diagnostics: {error}"
+            )));
         }
     }
 }
@@ -219,7 +221,9 @@ fn run_generate(args: GenerateArgs) -> i32 {
         },
         all_or_nothing: args.all_or_nothing.map(|value| value == 1),
         output: args.output,
-        batch_size: args.batch_size.map(|size| usize::try_from(size).unwrap_or(usize::MAX)),
+        batch_size: args
+            .batch_size
+            .map(|size| usize::try_from(size).unwrap_or(usize::MAX)),
         force: args.force,
         skip_invalid: args.skip_invalid,
         rejects: args.rejects,
@@ -237,7 +241,13 @@ fn run_generate(args: GenerateArgs) -> i32 {
     };
     // The upload may be on stdout, so diagnostics go to stderr in every format.
     let mut stderr = io::stderr().lock();
-    write_diagnostics(format, &outcome.diagnostics, &outcome.sources, &mut stderr, &render_options);
+    write_diagnostics(
+        format,
+        &outcome.diagnostics,
+        &outcome.sources,
+        &mut stderr,
+        &render_options,
+    );
     if Counts::of(&outcome.diagnostics).errors > 0 && !outcome.wrote_output {
         EXIT_FINDINGS
     } else {
@@ -250,8 +260,10 @@ fn parse_delimiter(text: &str) -> Result<u8, RunError> {
     match text {
         "\\t" | "tab" | "\t" => Ok(b'\t'),
         _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
-        _ => Err(RunError::new(format!("invalid --delimiter '{text}': expected one ASCII character"))
-            .with_help("use --delimiter ';' or --delimiter '\\t'")),
+        _ => Err(RunError::new(format!(
+            "invalid --delimiter '{text}': expected one ASCII character"
+        ))
+        .with_help("use --delimiter ';' or --delimiter '\\t'")),
     }
 }
 
@@ -274,7 +286,13 @@ fn run_check(args: CheckArgs) -> i32 {
         report_run_error(error);
     }
     // Findings are check's output, so every format goes to stdout, as with ruff and typos.
-    write_diagnostics(format, &outcome.diagnostics, &outcome.sources, &mut io::stdout().lock(), &render_options);
+    write_diagnostics(
+        format,
+        &outcome.diagnostics,
+        &outcome.sources,
+        &mut io::stdout().lock(),
+        &render_options,
+    );
     let counts = Counts::of(&outcome.diagnostics);
     if !outcome.unreadable.is_empty() {
         EXIT_COULD_NOT_RUN
@@ -289,11 +307,16 @@ fn run_schema(name: &str) -> i32 {
     match dtd::bundled_text(name) {
         Some(text) => {
             let mut stdout = io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 Ok(()) => EXIT_CLEAN,
                 Err(error) if error.kind() == io::ErrorKind::BrokenPipe => EXIT_CLEAN,
                 Err(error) => {
-                    report_run_error(&RunError::new(format!("failed to write to standard output: {error}")));
+                    report_run_error(&RunError::new(format!(
+                        "failed to write to standard output: {error}"
+                    )));
                     EXIT_COULD_NOT_RUN
                 }
             }

@@ -38,16 +38,24 @@ impl ValueSite<'_> {
     }
 
     fn diagnostic(&self, finding: AddressFinding, start: usize, length: usize) -> Diagnostic {
-        Diagnostic::new(finding.rule, format!("{} ({})", finding.message, self.label))
-            .with_help(finding.help)
-            .at(self.location(start, length))
-            .with_severity(finding.rule.default_severity().min(self.max_severity))
+        Diagnostic::new(
+            finding.rule,
+            format!("{} ({})", finding.message, self.label),
+        )
+        .with_help(finding.help)
+        .at(self.location(start, length))
+        .with_severity(finding.rule.default_severity().min(self.max_severity))
     }
 }
 
 /// Trims a value and reports surrounding or missing text. Returns the trimmed
 /// value and its offset within `raw`, or `None` when the value is empty.
-fn trim_value<'v>(raw: &'v str, kind: &str, site: &ValueSite, out: &mut Vec<Diagnostic>) -> Option<(&'v str, usize)> {
+fn trim_value<'v>(
+    raw: &'v str,
+    kind: &str,
+    site: &ValueSite,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(&'v str, usize)> {
     let (trimmed, start) = address::trim_ascii_whitespace(raw);
     if trimmed.is_empty() {
         out.push(
@@ -62,7 +70,10 @@ fn trim_value<'v>(raw: &'v str, kind: &str, site: &ValueSite, out: &mut Vec<Diag
         out.push(
             Diagnostic::new(
                 Rule::WhitespaceInValue,
-                format!("whitespace around {kind} '{trimmed}' was trimmed ({})", site.label),
+                format!(
+                    "whitespace around {kind} '{trimmed}' was trimmed ({})",
+                    site.label
+                ),
             )
             .with_help("remove the spaces, tabs or line breaks around the value in the source")
             .at(site.location(0, raw.len())),
@@ -126,12 +137,21 @@ pub fn check_id<'v>(raw: &'v str, site: &ValueSite, out: &mut Vec<Diagnostic>) -
     let (value, start) = address::trim_ascii_whitespace(raw);
     if value.len() != raw.len() && !value.is_empty() {
         out.push(
-            Diagnostic::new(Rule::WhitespaceInValue, format!("whitespace around ID '{value}' was trimmed ({})", site.label))
-                .with_help("remove the spaces, tabs or line breaks around the value in the source")
-                .at(site.location(0, raw.len())),
+            Diagnostic::new(
+                Rule::WhitespaceInValue,
+                format!(
+                    "whitespace around ID '{value}' was trimmed ({})",
+                    site.label
+                ),
+            )
+            .with_help("remove the spaces, tabs or line breaks around the value in the source")
+            .at(site.location(0, raw.len())),
         );
     }
-    if let Some((index, character)) = value.char_indices().find(|(_, c)| FORM_UNSAFE.contains(c) || matches!(c, '<' | '>')) {
+    if let Some((index, character)) = value
+        .char_indices()
+        .find(|(_, c)| FORM_UNSAFE.contains(c) || matches!(c, '<' | '>'))
+    {
         let reason = match character {
             '&' => "form encoding ends the xml_data field at '&'",
             '+' => "form encoding turns '+' into a space",
@@ -139,7 +159,11 @@ pub fn check_id<'v>(raw: &'v str, site: &ValueSite, out: &mut Vec<Diagnostic>) -
             '#' => "Qualys rejects a raw '#' in the request body",
             _ => "'<' and '>' would break the XML",
         };
-        let rule = if matches!(character, '<' | '>') { Rule::InventoryFormat } else { Rule::FormUnsafeCharacter };
+        let rule = if matches!(character, '<' | '>') {
+            Rule::InventoryFormat
+        } else {
+            Rule::FormUnsafeCharacter
+        };
         out.push(
             Diagnostic::new(rule, format!("ID '{value}' contains '{character}': {reason} ({})", site.label))
                 .with_help("Qualys does not save custom IDs: drop --keep-ids, or change the ID to letters, digits, '-', '_' and '.'")
@@ -185,7 +209,11 @@ mod tests {
         let invalid = out.iter().find(|d| d.rule == Rule::InvalidV4).unwrap();
         let location = invalid.location.as_ref().unwrap();
         assert_eq!((location.line, location.column, location.length), (2, 2, 9));
-        assert!(invalid.message.ends_with("(column IPv4)"), "{}", invalid.message);
+        assert!(
+            invalid.message.ends_with("(column IPv4)"),
+            "{}",
+            invalid.message
+        );
     }
 
     #[test]

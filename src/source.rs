@@ -53,7 +53,8 @@ impl SourceFile {
     }
 
     fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| line_starts(self.text.as_bytes()))
+        self.line_starts
+            .get_or_init(|| line_starts(self.text.as_bytes()))
     }
 
     /// Returns the 1-based line and column of a byte offset. The column counts
@@ -142,7 +143,11 @@ fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Bo
     };
 
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        let encoding = if bytes[0] == 0xFF { "UTF-32LE" } else { "UTF-32BE" };
+        let encoding = if bytes[0] == 0xFF {
+            "UTF-32LE"
+        } else {
+            "UTF-32BE"
+        };
         return Err(whole_file(
             format!("the file is {encoding} (it starts with a {encoding} byte-order mark), but v6map reads UTF-8 and UTF-16"),
             &format!("convert it with `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`"),
@@ -162,7 +167,8 @@ fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Bo
         Ok(text) => {
             if let Some(offset) = text.bytes().position(|b| b == 0) {
                 let line = line_of_raw_offset(text.as_bytes(), offset);
-                let looks_utf16 = text.len() >= 4 && text.bytes().filter(|&b| b == 0).count() * 3 >= text.len();
+                let looks_utf16 =
+                    text.len() >= 4 && text.bytes().filter(|&b| b == 0).count() * 3 >= text.len();
                 let (message, help) = if looks_utf16 {
                     (
                         format!("the file contains NUL bytes from byte {offset} (line {line}) on; it looks like UTF-16 without a byte-order mark"),
@@ -262,7 +268,8 @@ mod tests {
 
     #[test]
     fn decode_invalid_utf8_reports_offset() {
-        let error = SourceFile::decode("t", b"ab\ncd\xE9f".to_vec(), Rule::InventoryFormat).unwrap_err();
+        let error =
+            SourceFile::decode("t", b"ab\ncd\xE9f".to_vec(), Rule::InventoryFormat).unwrap_err();
         let location = error.location.unwrap();
         assert_eq!(location.offset, 5);
         assert_eq!(location.line, 2);
@@ -271,7 +278,12 @@ mod tests {
 
     #[test]
     fn decode_utf32_rejected() {
-        let error = SourceFile::decode("t", vec![0xFF, 0xFE, 0, 0, b'a', 0, 0, 0], Rule::InventoryFormat).unwrap_err();
+        let error = SourceFile::decode(
+            "t",
+            vec![0xFF, 0xFE, 0, 0, b'a', 0, 0, 0],
+            Rule::InventoryFormat,
+        )
+        .unwrap_err();
         assert!(error.message.contains("UTF-32LE"), "{}", error.message);
     }
 }
