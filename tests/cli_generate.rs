@@ -869,28 +869,65 @@ fn closed_pipe_exits_quietly() {
 }
 
 #[test]
-fn generated_file_passes_check() {
+fn generated_files_pass_check() {
     let folder = TempDir::new().unwrap();
     let input = write_file(&folder, "inventory.csv", &inventory(50));
-    let target = folder.path().join("add.xml");
-    let output = v6map()
-        .arg("generate")
-        .arg(&input)
-        .arg("-o")
-        .arg(&target)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let variants: [(&str, &[&str]); 4] = [
+        ("add.xml", &[]),
+        ("add-aon.xml", &["--all-or-nothing", "0"]),
+        ("remove.xml", &["--action", "remove"]),
+        ("batch.xml", &["--batch-size", "20"]),
+    ];
+    for (name, options) in variants {
+        let output = v6map()
+            .arg("generate")
+            .arg(&input)
+            .arg("-o")
+            .arg(folder.path().join(name))
+            .args(options)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            stderr_of(&output)
+        );
+    }
+    let uploads = [
+        "add.xml",
+        "add-aon.xml",
+        "remove.xml",
+        "batch-0001.xml",
+        "batch-0002.xml",
+        "batch-0003.xml",
+    ];
+    for name in uploads {
+        // Each file alone, because the variants repeat the same records.
+        let output = v6map()
+            .arg("check")
+            .arg(folder.path().join(name))
+            .arg("--deny-warnings")
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    let batches = uploads[3..].iter().map(|name| folder.path().join(name));
     let output = v6map()
         .arg("check")
-        .arg(&target)
-        .args(["--deny-warnings"])
+        .args(batches)
+        .arg("--deny-warnings")
         .output()
         .unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
-        "{}",
+        "batches together: {}",
         String::from_utf8_lossy(&output.stdout)
     );
 }
