@@ -98,25 +98,7 @@ pub fn run(
 
     // Check every output path that is known before reading, so a run that
     // cannot write stops before the expensive part.
-    let output = upload_path(options);
-    let single_target = match (output, options.batch_size) {
-        (Some(path), None) => Some(output::plan(path, options.force, "-o")?),
-        (Some(path), Some(_)) => {
-            output::check_folder(path, "-o")?;
-            None
-        }
-        (None, _) => None,
-    };
-    let rejects_target = match &options.rejects {
-        Some(path) => Some(output::plan(path, options.force, "--rejects")?),
-        None => None,
-    };
-    for target in single_target.iter().chain(&rejects_target) {
-        reject_input_as_output(target, options, &input_ids)?;
-    }
-    if let (Some(upload), Some(rejects)) = (&single_target, &rejects_target) {
-        reject_same_target(upload, rejects)?;
-    }
+    let (single_target, rejects_target) = plan_known_targets(options, &input_ids)?;
 
     let mut read = read_inputs(options, &formats, stdin)?;
     let analysis = analyse(options, &mut read);
@@ -130,45 +112,32 @@ pub fn run(
     };
 
     let write_upload_now = analysis.writable > 0 && (!analysis.has_errors || options.skip_invalid);
+    let output = upload_path(options);
     let batch_targets = match (output, options.batch_size) {
-        (Some(path), Some(size)) if write_upload_now => {
-            let targets = plan_batches(path, analysis.writable, size, options.force)?;
-            for target in &targets {
-                reject_input_as_output(target, options, &input_ids)?;
-                if let Some(rejects) = &rejects_target {
-                    reject_same_target(target, rejects)?;
-                }
-            }
-            targets
-        }
+        (Some(path), Some(size)) if write_upload_now => plan_batches(
+            path,
+            analysis.writable,
+            size,
+            options,
+            &input_ids,
+            rejects_target.as_ref(),
+        )?,
         _ => Vec::new(),
     };
 
     // Stage every file before committing any, so a failure leaves no output.
     let records = &read.inventory.records;
-    let keep_ids = options.inventory.keep_ids;
-    let mut staged: Vec<Staged> = Vec::new();
-    if write_upload_now {
-        let mut writable = skip_indices(records, &analysis.excluded);
-        let upload_targets: Vec<(&Target, usize)> = match (&single_target, options.batch_size) {
-            (Some(target), _) => vec![(target, analysis.writable)],
-            (None, Some(size)) => batch_targets.iter().map(|target| (target, size)).collect(),
-            (None, None) => Vec::new(),
-        };
-        for (target, size) in upload_targets {
-            staged.push(output::stage(target, |out| {
-                write_upload(
-                    out,
-                    options.action,
-                    options.all_or_nothing,
-                    writable.by_ref().take(size),
-                    keep_ids,
-                )
-                .map(drop)
-            })?);
-            outcome.written.push(target.path.clone());
-        }
-    }
+    let upload_targets: Vec<(&Target, usize)> = match (&single_target, options.batch_size) {
+        _ if !write_upload_now => Vec::new(),
+        (Some(target), _) => vec![(target, analysis.writable)],
+        (None, Some(size)) => batch_targets.iter().map(|target| (target, size)).collect(),
+        (None, None) => Vec::new(),
+    };
+    let mut staged = stage_uploads(options, &upload_targets, records, &analysis.excluded)?;
+    outcome.written = upload_targets
+        .iter()
+        .map(|(target, _)| target.path.clone())
+        .collect();
     if let Some(target) = &rejects_target {
         let rows = reject_rows(&read, &analysis);
         outcome.rejected = rows.len();
@@ -200,6 +169,58 @@ fn upload_path(options: &GenerateOptions) -> Option<&Path> {
         .output
         .as_deref()
         .filter(|path| path.as_os_str() != "-")
+}
+
+/// Plans the upload file (unless it is split into batches) and the rejects
+/// list, and checks that neither is an input or the other.
+fn plan_known_targets(
+    options: &GenerateOptions,
+    input_ids: &[Option<FileId>],
+) -> Result<(Option<Target>, Option<Target>), RunError> {
+    let single_target = match (upload_path(options), options.batch_size) {
+        (Some(path), None) => Some(output::plan(path, options.force, "-o")?),
+        (Some(path), Some(_)) => {
+            output::check_folder(path, "-o")?;
+            None
+        }
+        (None, _) => None,
+    };
+    let rejects_target = match &options.rejects {
+        Some(path) => Some(output::plan(path, options.force, "--rejects")?),
+        None => None,
+    };
+    for target in single_target.iter().chain(&rejects_target) {
+        reject_input_as_output(target, options, input_ids)?;
+    }
+    if let (Some(upload), Some(rejects)) = (&single_target, &rejects_target) {
+        reject_same_target(upload, rejects)?;
+    }
+    Ok((single_target, rejects_target))
+}
+
+/// Writes the upload files to their temporary files: each target gets the
+/// next `size` records that are not excluded.
+fn stage_uploads(
+    options: &GenerateOptions,
+    targets: &[(&Target, usize)],
+    records: &[Record],
+    excluded: &[usize],
+) -> Result<Vec<Staged>, RunError> {
+    let mut writable = skip_indices(records, excluded);
+    let mut staged = Vec::with_capacity(targets.len() + 1);
+    for &(target, size) in targets {
+        staged.push(output::stage(target, |out| {
+            write_upload(
+                out,
+                options.action,
+                options.all_or_nothing,
+                writable.by_ref().take(size),
+                options.inventory.keep_ids,
+            )
+            .map(drop)
+        })?);
+    }
+    Ok(staged)
 }
 
 /// Rejects option combinations that contradict each other.
@@ -579,17 +600,27 @@ pub fn batch_path(path: &Path, number: usize, count: usize) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Plans every batch file, failing before any is written.
+/// Plans every batch file and checks each against the inputs and the rejects
+/// list, failing before any file is written.
 fn plan_batches(
     path: &Path,
     writable: usize,
     size: usize,
-    force: bool,
+    options: &GenerateOptions,
+    input_ids: &[Option<FileId>],
+    rejects_target: Option<&Target>,
 ) -> Result<Vec<Target>, RunError> {
     let count = writable.div_ceil(size);
-    (1..=count)
-        .map(|number| output::plan(&batch_path(path, number, count), force, "-o"))
-        .collect()
+    let mut targets = Vec::with_capacity(count);
+    for number in 1..=count {
+        let target = output::plan(&batch_path(path, number, count), options.force, "-o")?;
+        reject_input_as_output(&target, options, input_ids)?;
+        if let Some(rejects) = rejects_target {
+            reject_same_target(&target, rejects)?;
+        }
+        targets.push(target);
+    }
+    Ok(targets)
 }
 
 /// Writes the upload to standard output. A closed pipe (`| head`) ends the
