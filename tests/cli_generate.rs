@@ -1077,3 +1077,32 @@ fn case_repeated_json_key_writes_nothing() {
         [pair("0.0.0.102", "2001:db8::102")]
     );
 }
+
+#[test]
+fn dash_output_is_stdout() {
+    let folder = TempDir::new().unwrap();
+    let input = write_file(&folder, "inventory.csv", CLEAN_CSV);
+    let output = v6map()
+        .arg("generate")
+        .arg(&input)
+        .args(["-o", "-"])
+        .current_dir(folder.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(output.stdout, fs::read(samples().join("add.xml")).unwrap());
+    assert_eq!(entries(folder.path()), ["inventory.csv"]);
+}
+
+#[test]
+fn stdin_json_lines() {
+    let lines = "{\"v4\": \"0.0.0.2\", \"v6\": \"2001:470:8418:a18::a0a:1805\"}\n\
+        {\"v4\": \"0.0.0.3\", \"v6\": \"2001:470:8418:a18::a0a:ab7\"}\n";
+    let output = v6map()
+        .args(["generate", "-", "--input-format", "jsonl"])
+        .write_stdin(lines)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(output.stdout, fs::read(samples().join("add.xml")).unwrap());
+}
