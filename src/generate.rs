@@ -5,12 +5,13 @@
 //! inputs into one [`Inventory`], because duplicates across files count as
 //! duplicates. It looks for duplicates over the whole inventory. Then it
 //! writes the upload (to standard output, one file, or numbered batch files)
-//! and the `--rejects` list, each file atomically through [`crate::output`].
+//! and the `--rejects` list through [`crate::output`], which replaces regular
+//! files atomically.
 //!
 //! Without `--skip-invalid`, one error anywhere means no upload is written. With
 //! it, the valid records are written, and records of a `duplicate-v4` or
-//! `duplicate-v6` conflict count as invalid. Nothing tells which of the
-//! conflicting records is right, so all of them are left out and each is
+//! `duplicate-v6` conflict count as invalid. No input field shows which of
+//! the conflicting records is right, so all of them are left out and each is
 //! listed in `--rejects`. A repeated identical pair is written once.
 //!
 //! The `--rejects` list is written whenever it is requested, also when errors
@@ -60,7 +61,7 @@ pub struct GenerateOptions {
     pub rejects: Option<PathBuf>,
 }
 
-/// What a `generate` run produced.
+/// The result of a `generate` run.
 #[derive(Debug, Default)]
 pub struct GenerateOutcome {
     /// Every finding, in input order; findings about the whole run come last.

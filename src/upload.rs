@@ -306,10 +306,10 @@ mod tests {
     #[test]
     fn ids_written_only_when_kept() {
         let records = [record("0.0.0.7", "2001:db8::7", Some("rack-7"))];
-        let kept = upload(&records, Action::Add, None, true);
+        let with_ids = upload(&records, Action::Add, None, true);
         assert!(
-            kept.contains("<IP_MAP>\n<ID>rack-7</ID>\n<V4>0.0.0.7</V4>\n"),
-            "{kept}"
+            with_ids.contains("<IP_MAP>\n<ID>rack-7</ID>\n<V4>0.0.0.7</V4>\n"),
+            "{with_ids}"
         );
         let dropped = upload(&records, Action::Add, None, false);
         assert!(!dropped.contains("<ID>"), "{dropped}");
