@@ -96,11 +96,20 @@ pub fn check_folder(path: &Path, option: &str) -> Result<(), RunError> {
     if path.as_os_str().is_empty() {
         return Err(RunError::new(format!("{option} needs a file name")));
     }
+    let help = format!("give {option} a file name, for example {option} out/add.xml");
+    if path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator)
+    {
+        return Err(RunError::new(format!(
+            "cannot write '{display_path}': a path that ends in a separator names a folder"
+        ))
+        .with_help(help));
+    }
     if fs::metadata(path).is_ok_and(|metadata| metadata.is_dir()) {
         return Err(
-            RunError::new(format!("cannot write '{display_path}': it is a folder")).with_help(
-                format!("give {option} a file name, for example {option} out/add.xml"),
-            ),
+            RunError::new(format!("cannot write '{display_path}': it is a folder")).with_help(help),
         );
     }
     let folder = folder_of(path);
@@ -462,6 +471,13 @@ mod tests {
         let error = plan(folder.path(), true, "-o").unwrap_err();
         assert!(
             error.message.ends_with("it is a folder"),
+            "{}",
+            error.message
+        );
+        let missing = format!("{}/new/", folder.path().display());
+        let error = plan(Path::new(&missing), true, "-o").unwrap_err();
+        assert!(
+            error.message.ends_with("names a folder"),
             "{}",
             error.message
         );
