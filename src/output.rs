@@ -180,8 +180,10 @@ fn plan_existing(path: &Path, force: bool, option: &str) -> Result<Option<Target
         }));
     }
     if !force {
-        return Err(RunError::new(format!("'{display_path}' already exists"))
-            .with_help("pass --force to replace it, or choose another file name"));
+        return Err(RunError::new(format!(
+            "'{display_path}' already exists and --force was not given"
+        ))
+        .with_help("pass --force to replace it, or choose another file name"));
     }
     let write_path = fs::canonicalize(path)
         .map_err(|error| RunError::new(format!("cannot write '{display_path}': {error}")))?;
@@ -438,7 +440,9 @@ mod tests {
         fs::write(&path, "old").unwrap();
         let error = plan(&path, false, "-o").unwrap_err();
         assert!(
-            error.message.ends_with("already exists"),
+            error
+                .message
+                .ends_with("already exists and --force was not given"),
             "{}",
             error.message
         );

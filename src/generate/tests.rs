@@ -544,7 +544,10 @@ fn output_checked_before_reading() {
     let error = run_error(&existing);
     assert_eq!(
         error.message,
-        format!("'{}' already exists", target.display())
+        format!(
+            "'{}' already exists and --force was not given",
+            target.display()
+        )
     );
     assert!(error.help.unwrap().contains("--force"));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
