@@ -159,9 +159,12 @@ fn plan_existing(path: &Path, force: bool, option: &str) -> Result<Option<Target
             return Ok(None);
         }
         Err(error) => {
+            // A folder in the path that is a file, or one that cannot be
+            // searched, is named by the folder check; otherwise show the error.
+            check_folder(path, option)?;
             return Err(RunError::new(format!(
                 "cannot write '{display_path}': {error}"
-            )))
+            )));
         }
     };
 
@@ -485,6 +488,16 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn file_as_folder_named() {
+        let folder = tempfile::tempdir().unwrap();
+        let file = folder.path().join("inventory.csv");
+        fs::write(&file, "v4,v6\n").unwrap();
+        let error = plan(&file.join("add.xml"), false, "-o").unwrap_err();
+        let expected = format!("'{}' is not a folder", file.display());
+        assert!(error.message.ends_with(&expected), "{}", error.message);
     }
 
     #[test]
