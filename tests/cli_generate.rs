@@ -1106,3 +1106,35 @@ fn stdin_json_lines() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert_eq!(output.stdout, fs::read(samples().join("add.xml")).unwrap());
 }
+
+#[test]
+fn undecodable_input_is_a_finding() {
+    let folder = TempDir::new().unwrap();
+    let good = write_file(&folder, "good.csv", CLEAN_CSV);
+    let bad = folder.path().join("bad.csv");
+    fs::write(&bad, b"v4,v6\n0.0.0.9,2001:470::9\xff\n").unwrap();
+    let output = v6map()
+        .arg("generate")
+        .arg(&good)
+        .arg(&bad)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let codes: Vec<String> = findings(&output)
+        .into_iter()
+        .map(|(code, _, _)| code)
+        .collect();
+    assert_eq!(codes, ["inventory-format"]);
+
+    let output = v6map()
+        .arg("generate")
+        .arg(&good)
+        .arg(&bad)
+        .args(["--skip-invalid", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(output.stdout, fs::read(samples().join("add.xml")).unwrap());
+}
