@@ -117,17 +117,28 @@ fn invisible_character(value: &str) -> Option<String> {
 /// Returns the trimmed value and its byte offset within `value`. Other
 /// whitespace, such as a no-break space, is left for the parsers to reject.
 pub fn trim_ascii_whitespace(value: &str) -> (&str, usize) {
-    let is_ascii_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
-    let start_trimmed = value.trim_start_matches(is_ascii_space);
-    let offset = value.len() - start_trimmed.len();
-    (start_trimmed.trim_end_matches(is_ascii_space), offset)
+    let is_ascii_space = |byte: &u8| matches!(byte, b' ' | b'\t' | b'\r' | b'\n');
+    let bytes = value.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|byte| !is_ascii_space(byte))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|byte| !is_ascii_space(byte))
+        .map_or(start, |last| last + 1);
+    // Both ends sit next to ASCII bytes, so they are character boundaries.
+    (value.get(start..end).unwrap_or_default(), start)
 }
 
 /// Parses a V4 value: exactly four decimal octets without leading zeros.
 /// The value must already be trimmed and non-empty.
 pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
-    // The standard parser accepts exactly the values the checks below accept,
-    // so it serves as the fast path; the checks only run to explain a failure.
+    // Fast path: every check below only explains a value that the standard
+    // parser rejects, so a value it accepts is valid.
+    if let Some(address) = parse_v4_plain(value.as_bytes()) {
+        return Ok(address);
+    }
     if let Ok(address) = value.parse::<Ipv4Addr>() {
         return Ok(address);
     }
@@ -222,12 +233,14 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
         }
         match octet.parse::<u16>() {
             Ok(number) if number <= 255 => parsed[index] = number as u8,
-            _ => return invalid(
-                format!(
+            _ => {
+                return invalid(
+                    format!(
                     "'{value}' is not an IPv4 address: octet {position} '{octet}' is more than 255"
                 ),
-                "each octet is a decimal number from 0 to 255",
-            ),
+                    "each octet is a decimal number from 0 to 255",
+                )
+            }
         }
     }
     // Every octet passed, yet the standard parser rejected the value; report
@@ -239,6 +252,101 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
         ),
         "write four decimal octets separated by dots, such as 0.0.0.1",
     )
+}
+
+/// Parses the dotted-decimal form `a.b.c.d` without leading zeros, faster than
+/// the standard parser. Returns `None` for anything else; it accepts a subset
+/// of what `Ipv4Addr::from_str` accepts, with the same result.
+fn parse_v4_plain(value: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = value.split(|&byte| byte == b'.');
+    for octet in &mut octets {
+        let digits = parts.next()?;
+        if digits.is_empty() || digits.len() > 3 || (digits.len() > 1 && digits[0] == b'0') {
+            return None;
+        }
+        let mut number: u16 = 0;
+        for &digit in digits {
+            if !digit.is_ascii_digit() {
+                return None;
+            }
+            number = number * 10 + u16::from(digit - b'0');
+        }
+        *octet = u8::try_from(number).ok()?;
+    }
+    match parts.next() {
+        None => Some(Ipv4Addr::from(octets)),
+        Some(_) => None,
+    }
+}
+
+/// Parses IPv6 text made of hexadecimal groups and at most one `::`, faster
+/// than the standard parser. Returns `None` for anything else, such as an
+/// embedded IPv4 part; it accepts a subset of what `Ipv6Addr::from_str`
+/// accepts, with the same result.
+fn parse_v6_plain(value: &[u8]) -> Option<Ipv6Addr> {
+    if value.len() < 2 || value.len() > 39 {
+        return None;
+    }
+    let mut head = [0u16; 8];
+    let mut head_length = 0;
+    let mut tail = [0u16; 8];
+    let mut tail_length = 0;
+    let mut compressed = false;
+    let mut index = 0;
+
+    if value.starts_with(b"::") {
+        compressed = true;
+        index = 2;
+    }
+    while index < value.len() {
+        let start = index;
+        let mut group: u32 = 0;
+        while let Some(digit) = value
+            .get(index)
+            .and_then(|&byte| char::from(byte).to_digit(16))
+        {
+            group = (group << 4) | digit;
+            index += 1;
+        }
+        let digits = index - start;
+        if digits == 0 || digits > 4 {
+            return None;
+        }
+        let group = u16::try_from(group).ok()?;
+        if compressed {
+            *tail.get_mut(tail_length)? = group;
+            tail_length += 1;
+        } else {
+            *head.get_mut(head_length)? = group;
+            head_length += 1;
+        }
+
+        if index == value.len() {
+            break;
+        }
+        if value[index] != b':' {
+            return None;
+        }
+        index += 1;
+        if value.get(index) == Some(&b':') {
+            if compressed {
+                return None;
+            }
+            compressed = true;
+            index += 1;
+        } else if index == value.len() {
+            return None;
+        }
+    }
+
+    let groups = head_length + tail_length;
+    if (compressed && groups > 7) || (!compressed && groups != 8) {
+        return None;
+    }
+    let tail_start = 8 - tail_length;
+    head[tail_start..].copy_from_slice(&tail[..tail_length]);
+    Some(Ipv6Addr::from(head))
 }
 
 fn replace_octet(octets: &[&str], index: usize, replacement: &str) -> String {
@@ -276,8 +384,10 @@ pub fn check_v4_range(address: Ipv4Addr) -> Option<AddressFinding> {
 
 /// Parses a V6 value. The value must already be trimmed and non-empty.
 pub fn parse_v6(value: &str) -> Result<Ipv6Addr, AddressFinding> {
-    // The standard parser rejects zone ids, brackets, prefixes and whitespace,
-    // so a value it accepts needs no further syntax checks.
+    // Fast path, as in `parse_v4`: the checks below only explain rejections.
+    if let Some(address) = parse_v6_plain(value.as_bytes()) {
+        return Ok(address);
+    }
     if let Ok(address) = value.parse::<Ipv6Addr>() {
         return Ok(address);
     }
@@ -407,6 +517,12 @@ fn v6_tables() -> &'static V6Tables {
 /// Classifies a parsed V6 address: special-use addresses are errors, link-local
 /// and documentation addresses warnings.
 pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
+    // Fast path: every prefix below has a first group of 0, ffxx, fe80 - febf,
+    // 2001 or 3fff, so any other address is an ordinary global address.
+    let first_group = address.segments()[0];
+    if !matches!(first_group, 0 | 0x2001 | 0x3fff | 0xfe80..=0xfebf | 0xff00..=0xffff) {
+        return None;
+    }
     let tables = v6_tables();
     let special =
         |message: String, help: &str| Some(AddressFinding::new(Rule::V6SpecialUse, message, help));
@@ -476,12 +592,99 @@ pub fn in_zero_block(address: Ipv4Addr) -> bool {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn v4_plain_agrees_with_std(value in "[0-9.]{0,16}") {
+            if let Some(address) = parse_v4_plain(value.as_bytes()) {
+                proptest::prop_assert_eq!(Some(address), value.parse::<Ipv4Addr>().ok());
+            }
+        }
+
+        #[test]
+        fn v4_plain_reads_every_canonical_address(bits: u32) {
+            let address = Ipv4Addr::from(bits);
+            proptest::prop_assert_eq!(parse_v4_plain(address.to_string().as_bytes()), Some(address));
+        }
+
+        #[test]
+        fn v6_plain_agrees_with_std(value in "(::|:|[0-9a-fA-F]{1,5}|[g.%]){0,14}") {
+            if let Some(address) = parse_v6_plain(value.as_bytes()) {
+                proptest::prop_assert_eq!(Some(address), value.parse::<Ipv6Addr>().ok());
+            }
+        }
+
+        #[test]
+        fn v6_plain_reads_full_and_compressed_forms(bits: u128, zero_run in 0usize..8, run_length in 0usize..9) {
+            let mut segments = Ipv6Addr::from(bits).segments();
+            for segment in segments.iter_mut().skip(zero_run).take(run_length) {
+                *segment = 0;
+            }
+            let address = Ipv6Addr::from(segments);
+            let full = segments.iter().map(|s| format!("{s:04X}")).collect::<Vec<_>>().join(":");
+            proptest::prop_assert_eq!(parse_v6_plain(full.as_bytes()), Some(address));
+            let compressed = address.to_string();
+            if !compressed.contains('.') {
+                proptest::prop_assert_eq!(parse_v6_plain(compressed.as_bytes()), Some(address));
+            }
+        }
+    }
+
     fn v4_error(value: &str) -> AddressFinding {
         parse_v4(value).expect_err(value)
     }
 
     fn v6_error(value: &str) -> AddressFinding {
         parse_v6(value).expect_err(value)
+    }
+
+    #[test]
+    fn plain_parsers_match_std_on_edge_cases() {
+        let v6_cases = [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::8",
+            "1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7:8:9",
+            ":::",
+            "1::2::3",
+            ":1::",
+            "1:",
+            ":1",
+            "12345::",
+            "0db8::",
+            "ABCD:ef01::",
+            "::ffff:1.2.3.4",
+            "fe80::1%eth0",
+            "",
+            ":",
+        ];
+        for case in v6_cases {
+            let plain = parse_v6_plain(case.as_bytes());
+            assert!(
+                plain.is_none() || plain == case.parse().ok(),
+                "{case}: {plain:?}"
+            );
+            if !case.contains(['.', '%']) {
+                assert_eq!(plain, case.parse().ok(), "{case}");
+            }
+        }
+        let v4_cases = [
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.0.0.1",
+            "01.0.0.1",
+            "0.0.0",
+            "0.0.0.0.0",
+            "1..1.1",
+            "1.1.1.1.",
+        ];
+        for case in v4_cases {
+            assert_eq!(parse_v4_plain(case.as_bytes()), case.parse().ok(), "{case}");
+        }
     }
 
     #[test]

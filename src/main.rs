@@ -28,8 +28,7 @@ enum Command {
     Check(CheckArgs),
     /// Print a bundled DTD: ip_map_list, ip_map_list_output or simple_return.
     Schema {
-        /// The DTD's name.
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(dtd::BUNDLED))]
+        /// The DTD's name, with or without `.dtd`.
         name: String,
     },
 }
@@ -322,7 +321,10 @@ fn run_schema(name: &str) -> i32 {
             }
         }
         None => {
-            report_run_error(&RunError::new(format!("no bundled DTD named '{name}'")));
+            report_run_error(
+                &RunError::new(format!("no bundled DTD named '{name}'"))
+                    .with_help(format!("choose one of: {}", dtd::BUNDLED.join(", "))),
+            );
             EXIT_COULD_NOT_RUN
         }
     }

@@ -3,10 +3,11 @@
 
 pub mod csv;
 pub mod json;
+mod json_syntax;
 
 use std::sync::Arc;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Location, Rule};
 use crate::record::Record;
 use crate::source::SourceFile;
 
@@ -84,5 +85,186 @@ pub fn read_inventory(
     match format {
         InputFormat::Csv => csv::read_csv(file, options, inventory),
         InputFormat::Json | InputFormat::Jsonl => json::read_json(file, format, options, inventory),
+    }
+}
+
+/// The value that a CSV column or a JSON key holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FieldKind {
+    V4,
+    V6,
+    Id,
+}
+
+impl FieldKind {
+    /// Returns the name used in messages.
+    fn name(self) -> &'static str {
+        match self {
+            FieldKind::V4 => "V4",
+            FieldKind::V6 => "V6",
+            FieldKind::Id => "ID",
+        }
+    }
+
+    /// Returns an example value, for messages that show what was expected.
+    fn example(self) -> &'static str {
+        match self {
+            FieldKind::V4 => "0.0.0.1",
+            FieldKind::V6 => "2001:db8::1",
+            FieldKind::Id => "host-1",
+        }
+    }
+
+    /// Returns the command-line option that names the column or key.
+    fn option(self) -> &'static str {
+        match self {
+            FieldKind::V4 => "--v4-column",
+            FieldKind::V6 => "--v6-column",
+            FieldKind::Id => "--keep-ids",
+        }
+    }
+}
+
+/// Column and key names accepted for the V4 value, compared after trimming and
+/// ignoring case.
+const V4_ALIASES: &[&str] = &[
+    "v4",
+    "ipv4",
+    "ip v4",
+    "ip_v4",
+    "ip-v4",
+    "ipv4 address",
+    "ipv4_address",
+    "ipv4-address",
+    "ipv4address",
+];
+
+/// Column and key names accepted for the V6 value.
+const V6_ALIASES: &[&str] = &[
+    "v6",
+    "ipv6",
+    "ip v6",
+    "ip_v6",
+    "ip-v6",
+    "ipv6 address",
+    "ipv6_address",
+    "ipv6-address",
+    "ipv6address",
+];
+
+/// Column and key names accepted for the custom ID.
+const ID_ALIASES: &[&str] = &["id"];
+
+/// Removes surrounding whitespace and byte-order marks from a column or key name.
+fn clean_name(name: &str) -> &str {
+    name.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
+}
+
+/// Compares two cleaned names, ignoring case.
+fn names_equal(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+        || a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// Maps column and key names to the values they hold, following the aliases
+/// and the `--v4-column` and `--v6-column` options.
+#[derive(Clone, Copy)]
+struct FieldNames<'o> {
+    options: &'o InventoryOptions,
+}
+
+impl FieldNames<'_> {
+    /// Returns the value that a column or key name holds, or `None` for a name
+    /// that v6map does not read. An option names its column exactly, so the
+    /// aliases of that value no longer apply.
+    fn kind_of(&self, name: &str) -> Option<FieldKind> {
+        let name = clean_name(name);
+        let v4_option = self.options.v4_column.as_deref().map(clean_name);
+        let v6_option = self.options.v6_column.as_deref().map(clean_name);
+        if v4_option.is_some_and(|option| names_equal(name, option)) {
+            return Some(FieldKind::V4);
+        }
+        if v6_option.is_some_and(|option| names_equal(name, option)) {
+            return Some(FieldKind::V6);
+        }
+        let is_alias =
+            |aliases: &[&str]| aliases.iter().any(|alias| name.eq_ignore_ascii_case(alias));
+        if v4_option.is_none() && is_alias(V4_ALIASES) {
+            return Some(FieldKind::V4);
+        }
+        if v6_option.is_none() && is_alias(V6_ALIASES) {
+            return Some(FieldKind::V6);
+        }
+        if is_alias(ID_ALIASES) {
+            return Some(FieldKind::Id);
+        }
+        None
+    }
+
+    /// Lists the names accepted for `kind`, for messages.
+    fn accepted(&self, kind: FieldKind) -> String {
+        let option = match kind {
+            FieldKind::V4 => self.options.v4_column.as_deref(),
+            FieldKind::V6 => self.options.v6_column.as_deref(),
+            FieldKind::Id => None,
+        };
+        if let Some(option) = option {
+            return format!("'{}' (from {})", clean_name(option), kind.option());
+        }
+        let aliases = match kind {
+            FieldKind::V4 => V4_ALIASES,
+            FieldKind::V6 => V6_ALIASES,
+            FieldKind::Id => ID_ALIASES,
+        };
+        aliases
+            .iter()
+            .map(|alias| format!("'{alias}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Creates the warning for a custom ID, which Qualys accepts but does not save.
+fn custom_id_warning(id: &str, label: &str, location: Location) -> Diagnostic {
+    Diagnostic::new(
+        Rule::CustomIdIgnored,
+        format!("custom ID '{id}' will be sent, but Qualys does not save it ({label})"),
+    )
+    .with_help("Qualys accepts custom IDs in uploads but does not save them and assigns its own; drop --keep-ids to leave IDs out")
+    .at(location)
+}
+
+impl Inventory {
+    /// Ends one row or object. When an error was reported from diagnostic
+    /// `first_diagnostic` on, the row is rejected with its raw text; otherwise
+    /// `record` is kept.
+    fn finish_row(
+        &mut self,
+        first_diagnostic: usize,
+        record: Option<Record>,
+        file: &SourceFile,
+        row_offset: usize,
+        raw: &str,
+    ) {
+        let first_error = self
+            .diagnostics
+            .get(first_diagnostic..)
+            .and_then(|new| new.iter().find(|d| d.is_error()));
+        match (first_error, record) {
+            (Some(error), _) => {
+                let rejected = RejectedRow {
+                    file: file.name().clone(),
+                    line: file.line_column(row_offset).0,
+                    raw: raw.to_string(),
+                    code: error.rule.code(),
+                    message: error.message.clone(),
+                };
+                self.rejected.push(rejected);
+            }
+            (None, Some(record)) => self.records.push(record),
+            (None, None) => {}
+        }
     }
 }
