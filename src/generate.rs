@@ -452,9 +452,12 @@ fn analyse(options: &GenerateOptions, read: &mut ReadInputs) -> Analysis {
         diagnostics.push(
             Diagnostic::new(
                 Rule::EmptyInventory,
-                format!("no record is left to write: all {} valid records conflict with another record", records.len()),
+                format!(
+                    "no record is left to write: all {} valid records take part in a duplicate conflict or have an ID that cannot be written",
+                    records.len()
+                ),
             )
-            .with_help("an upload needs at least one IP_MAP; resolve the duplicate-v4 and duplicate-v6 conflicts"),
+            .with_help("an upload needs at least one IP_MAP; resolve the duplicate-v4 and duplicate-v6 conflicts first"),
         );
     }
     if options.inventory.keep_ids {
