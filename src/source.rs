@@ -165,7 +165,7 @@ fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Bo
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
-            if let Some(offset) = text.bytes().position(|b| b == 0) {
+            if let Some(offset) = memchr::memchr(0, text.as_bytes()) {
                 let line = line_of_raw_offset(text.as_bytes(), offset);
                 let looks_utf16 =
                     text.len() >= 4 && text.bytes().filter(|&b| b == 0).count() * 3 >= text.len();

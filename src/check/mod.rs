@@ -1,0 +1,470 @@
+//! `v6map check`: lint upload files and Qualys responses.
+//!
+//! Each file is recognised from its content: an upload file (form header,
+//! then an `IP_MAP_LIST`), a list output (`IP_MAP_LIST_OUTPUT`) or an add or
+//! remove response (`SIMPLE_RETURN`). Every document is validated against the
+//! bundled DTD its root element selects; a DOCTYPE is read but never fetched.
+//! Records are checked with the shared value rules, and duplicates are looked
+//! for across all upload files of the same action in one run.
+
+mod chunk;
+mod records;
+mod response;
+mod upload;
+mod xml;
+
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Rule, Severity};
+use crate::dtd::Dtd;
+use crate::form::{self, Action, DataField};
+use crate::record::Record;
+use crate::source::{SourceFile, STDIN_NAME};
+use crate::RunError;
+
+use records::RecordTable;
+use xml::{Mapping, RecordSource};
+
+/// Options of one `check` run.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Input paths; `-` is standard input.
+    pub inputs: Vec<String>,
+    /// Look for duplicates within each file only, not across the files of a run.
+    pub per_file: bool,
+}
+
+/// What a `check` run found.
+#[derive(Debug, Default)]
+pub struct CheckOutcome {
+    /// Every finding, grouped by file in argument order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The inputs that could be read, for rendering snippets.
+    pub sources: Vec<Arc<SourceFile>>,
+    /// Files that could not be read; each makes the exit code 2.
+    pub unreadable: Vec<RunError>,
+    /// The number of files checked.
+    pub files_checked: usize,
+}
+
+/// The kind of a checked file, recognised from its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// An upload file; the action is `None` when the header has no valid one.
+    Upload(Option<Action>),
+    /// A list output, `IP_MAP_LIST_OUTPUT`.
+    ListOutput,
+    /// An add or remove response, `SIMPLE_RETURN`.
+    SimpleReturn,
+    /// Anything else, including files that could not be decoded.
+    Unknown,
+}
+
+/// Settings for checking big uploads in chunks.
+#[derive(Clone, Copy, Debug)]
+pub struct Tuning {
+    /// Uploads whose XML is longer than this many bytes are checked in chunks.
+    pub chunk_threshold: usize,
+    /// The approximate size of a chunk in bytes; a chunk ends at the first
+    /// `</IP_MAP>` after this many bytes.
+    pub chunk_bytes: usize,
+    /// The number of threads that check chunks.
+    pub threads: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            chunk_threshold: 8 << 20,
+            chunk_bytes: 8192,
+            // NOTE: capped at two threads, the only count measured so far.
+            threads: std::thread::available_parallelism().map_or(1, |count| count.get().min(2)),
+        }
+    }
+}
+
+/// The result of checking one file on its own, before duplicates are compared.
+#[derive(Debug)]
+pub struct FileCheck {
+    /// The decoded file; empty when it could not be decoded.
+    pub source: Arc<SourceFile>,
+    /// The file's kind.
+    pub kind: DocumentKind,
+    /// The findings about this file alone, in no particular order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when the XML was checked in chunks rather than parsed whole.
+    pub chunked: bool,
+    records: RecordTable,
+}
+
+impl FileCheck {
+    /// Returns the number of valid records in the file.
+    pub fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Returns the valid records, in file order.
+    pub fn records(&self) -> Vec<Record> {
+        self.records.to_records(&self.source)
+    }
+}
+
+/// Checks one file held in memory, duplicates within it included. Returns the
+/// decoded file, its findings sorted by position, and its valid records.
+pub fn check_bytes(name: &str, bytes: Vec<u8>) -> (Arc<SourceFile>, Vec<Diagnostic>, Vec<Record>) {
+    check_bytes_with(name, bytes, &Tuning::default())
+}
+
+/// Like [`check_bytes`], with explicit chunk settings.
+pub fn check_bytes_with(
+    name: &str,
+    bytes: Vec<u8>,
+    tuning: &Tuning,
+) -> (Arc<SourceFile>, Vec<Diagnostic>, Vec<Record>) {
+    let mut check = check_document(name, bytes, tuning);
+    let group = [(&check.source, &check.records)];
+    let (record_severity, max_severity) = duplicate_severities(check.kind);
+    let found = records::group_duplicates(&group, record_severity, max_severity);
+    check.diagnostics.extend(found);
+    sort_in_file(&mut check.diagnostics);
+    let records = check.records();
+    (check.source, check.diagnostics, records)
+}
+
+/// Returns the severity of `duplicate-record` and the cap of every duplicate finding.
+fn duplicate_severities(kind: DocumentKind) -> (Severity, Severity) {
+    match kind {
+        DocumentKind::ListOutput => (Severity::Warning, Severity::Warning),
+        _ => (Severity::Error, Severity::Error),
+    }
+}
+
+/// Sorts the findings of one file by position, then rule, then message, so
+/// the order does not depend on how the file was checked.
+fn sort_in_file(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            d.location
+                .as_ref()
+                .map_or((usize::MAX, 0), |l| (l.offset, l.length))
+        };
+        key(a)
+            .cmp(&key(b))
+            .then(a.rule.cmp(&b.rule))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// Checks one file on its own: its kind, form header, XML, DTD and values.
+pub fn check_document(name: &str, bytes: Vec<u8>, tuning: &Tuning) -> FileCheck {
+    let source = match SourceFile::decode(name, bytes, Rule::NotWellFormed) {
+        Ok(source) => Arc::new(source),
+        Err(diagnostic) => {
+            return FileCheck {
+                source: Arc::new(SourceFile::new(name, String::new())),
+                kind: DocumentKind::Unknown,
+                diagnostics: vec![*diagnostic],
+                chunked: false,
+                records: RecordTable::default(),
+            }
+        }
+    };
+    let mut check = FileCheck {
+        source: source.clone(),
+        kind: DocumentKind::Unknown,
+        diagnostics: Vec::new(),
+        chunked: false,
+        records: RecordTable::default(),
+    };
+    let text = source.text();
+    let content = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+
+    if form::looks_like_form(text) {
+        let header = upload::check_header(&source, &mut check.diagnostics);
+        check.kind = DocumentKind::Upload(header.action);
+        if header.data == Some(DataField::Csv) {
+            // Reported by check_header: the CSV layout is not documented.
+        } else if let Some(diagnostic) = upload::encoded_value(&source, header.body_start) {
+            check.diagnostics.push(diagnostic);
+        } else {
+            upload::check_body(&source, header.body_start, &mut check.diagnostics);
+            check_xml(&mut check, header.body_start, true, tuning);
+        }
+    } else if content.starts_with('<') {
+        check_xml(&mut check, 0, false, tuning);
+    } else {
+        check.diagnostics.push(unknown_content(&source, content));
+    }
+    check
+}
+
+/// Describes a file that is neither a form body nor XML.
+fn unknown_content(file: &SourceFile, content: &str) -> Diagnostic {
+    let first_line = content.lines().next().unwrap_or_default();
+    let (found, help) = if content.is_empty() {
+        (
+            "the file is empty".to_string(),
+            "check that this is the file you meant",
+        )
+    } else if content.starts_with(['{', '[']) {
+        (
+            "it looks like JSON, perhaps an inventory".to_string(),
+            "to turn an inventory into an upload file, run `v6map generate FILE -o add.xml`",
+        )
+    } else if first_line.contains([',', ';', '\t']) {
+        (
+            "it looks like a CSV file, perhaps an inventory (a CSV file? use v6map generate)"
+                .to_string(),
+            "to turn an inventory into an upload file, run `v6map generate FILE -o add.xml`",
+        )
+    } else {
+        (
+            "it is not XML and has no form header".to_string(),
+            "check that this is the file you meant",
+        )
+    };
+    Diagnostic::new(
+        Rule::UnknownDocument,
+        format!(
+            "the file is not an upload file (action=...&xml_data=<IP_MAP_LIST>), a list output (IP_MAP_LIST_OUTPUT) \
+             or a SIMPLE_RETURN response: {found}"
+        ),
+    )
+    .with_help(help)
+    .at(file.location(0, 0))
+}
+
+/// Checks the XML that starts at `start`. `in_form` is true when it is the
+/// xml_data value of a form header, so it must be an IP_MAP_LIST.
+fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning) {
+    let file = check.source.clone();
+    let text = file.text();
+    let out = &mut check.diagnostics;
+    let prolog = xml::scan_prolog(text, start);
+
+    if let Some(diagnostic) = prolog
+        .doctype
+        .as_ref()
+        .and_then(|doctype| xml::entity_diagnostic(&file, doctype))
+    {
+        out.push(diagnostic);
+        if !in_form {
+            check.kind = kind_of_root(prolog.root.as_ref().map(|(name, _)| name.as_str()));
+        }
+        return;
+    }
+
+    let root = prolog
+        .root
+        .as_ref()
+        .map(|(name, range)| (name.as_str(), range.clone()));
+    let is_upload = match root.clone() {
+        Some(("IP_MAP_LIST", _)) => true,
+        Some((name, range)) if in_form => {
+            out.push(
+                Diagnostic::new(
+                    Rule::UnknownDocument,
+                    format!("the xml_data value is a {name} document, but an upload carries an IP_MAP_LIST"),
+                )
+                .with_help("put the records to add or remove in <IP_MAP_LIST><IP_MAP><V4>...</V4><V6>...</V6></IP_MAP></IP_MAP_LIST>")
+                .at(file.location(range.start, range.len())),
+            );
+            return;
+        }
+        Some((name, range)) => {
+            check.kind = kind_of_root(Some(name));
+            if check.kind == DocumentKind::Unknown {
+                out.push(unknown_root(&file, name, range));
+                return;
+            }
+            false
+        }
+        None => in_form,
+    };
+    if is_upload && !in_form {
+        check.kind = DocumentKind::Upload(None);
+        out.push(upload::missing_header(&file));
+        upload::check_body(&file, 0, out);
+    }
+
+    let dtd = root
+        .as_ref()
+        .and_then(|(name, _)| xml::dtd_name_for_root(name))
+        .and_then(Dtd::bundled);
+    if let (Some(doctype), Some((name, _))) = (&prolog.doctype, &root) {
+        xml::doctype_diagnostics(&file, doctype, name, out);
+    }
+
+    let xml_text = &text[start..];
+    if is_upload && xml_text.len() > tuning.chunk_threshold {
+        if let Some((diagnostics, records)) =
+            chunk::check_chunked(&file, start, &prolog, dtd, tuning)
+        {
+            check.diagnostics.extend(diagnostics);
+            check.records = records;
+            check.chunked = true;
+            return;
+        }
+    }
+
+    let document = match xml::parse(xml_text) {
+        Ok(document) => document,
+        Err(error) => {
+            out.push(xml::parse_error(&file, xml_text, start, &error, in_form));
+            return;
+        }
+    };
+    let mapping = Mapping {
+        base: start,
+        synthetic: 0,
+    };
+    let root_node = document.root_element();
+    if let Some(dtd) = dtd {
+        xml::violation_diagnostics(&file, mapping, dtd.validate_tree(root_node), out);
+    }
+    let mut records = RecordTable::default();
+    match check.kind {
+        DocumentKind::Upload(_) => xml::check_records(
+            root_node,
+            xml_text,
+            &file,
+            mapping,
+            RecordSource::Upload,
+            out,
+            &mut records,
+        ),
+        DocumentKind::ListOutput => {
+            xml::check_records(
+                root_node,
+                xml_text,
+                &file,
+                mapping,
+                RecordSource::Response,
+                out,
+                &mut records,
+            );
+            response::check_list_output(root_node, &file, mapping, out);
+        }
+        DocumentKind::SimpleReturn => response::check_simple_return(root_node, &file, mapping, out),
+        DocumentKind::Unknown => {}
+    }
+    check.records = records;
+}
+
+fn kind_of_root(root: Option<&str>) -> DocumentKind {
+    match root {
+        Some("IP_MAP_LIST") => DocumentKind::Upload(None),
+        Some("IP_MAP_LIST_OUTPUT") => DocumentKind::ListOutput,
+        Some("SIMPLE_RETURN") => DocumentKind::SimpleReturn,
+        _ => DocumentKind::Unknown,
+    }
+}
+
+fn unknown_root(file: &SourceFile, name: &str, range: std::ops::Range<usize>) -> Diagnostic {
+    Diagnostic::new(
+        Rule::UnknownDocument,
+        format!(
+            "the root element is {name}; v6map checks upload files (IP_MAP_LIST after action=...&xml_data=), \
+             list outputs (IP_MAP_LIST_OUTPUT) and SIMPLE_RETURN responses"
+        ),
+    )
+    .with_help("check that this is the file you meant")
+    .at(file.location(range.start, range.len()))
+}
+
+/// Reads one input; `-` is standard input, which can be read once.
+fn read_input(
+    input: &str,
+    stdin: &mut dyn Read,
+    stdin_used: &mut bool,
+) -> Result<(String, Vec<u8>), RunError> {
+    let mut bytes = Vec::new();
+    if input == "-" {
+        if *stdin_used {
+            return Err(
+                RunError::new("standard input ('-') is given more than once")
+                    .with_help("pass '-' only once"),
+            );
+        }
+        *stdin_used = true;
+        stdin
+            .read_to_end(&mut bytes)
+            .map_err(|error| RunError::new(format!("failed to read standard input: {error}")))?;
+        return Ok((STDIN_NAME.to_string(), bytes));
+    }
+    let bytes = std::fs::read(input).map_err(|error| {
+        RunError::new(format!("cannot read '{input}': {error}"))
+            .with_help("check the path and the file's permissions")
+    })?;
+    Ok((input.to_string(), bytes))
+}
+
+/// A set of files whose records are compared with each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DuplicateGroup {
+    Uploads(Option<Action>),
+    File(usize),
+}
+
+/// Runs `check` over every input. A file that cannot be read is recorded in
+/// `unreadable` and the others are still checked.
+pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome, RunError> {
+    let tuning = Tuning::default();
+    let mut outcome = CheckOutcome::default();
+    let mut checks = Vec::new();
+    let mut stdin_used = false;
+    for input in &options.inputs {
+        match read_input(input, stdin, &mut stdin_used) {
+            Ok((name, bytes)) => checks.push(check_document(&name, bytes, &tuning)),
+            Err(error) => outcome.unreadable.push(error),
+        }
+    }
+
+    let mut groups: Vec<(DuplicateGroup, Vec<usize>)> = Vec::new();
+    for (index, check) in checks.iter().enumerate() {
+        let key = match check.kind {
+            DocumentKind::Upload(action) if !options.per_file => DuplicateGroup::Uploads(action),
+            _ => DuplicateGroup::File(index),
+        };
+        match groups.iter_mut().find(|(existing, _)| *existing == key) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((key, vec![index])),
+        }
+    }
+    let mut found = Vec::new();
+    for (_, members) in &groups {
+        let group: Vec<_> = members
+            .iter()
+            .map(|&index| (&checks[index].source, &checks[index].records))
+            .collect();
+        let (record_severity, max_severity) = duplicate_severities(checks[members[0]].kind);
+        found.extend(records::group_duplicates(
+            &group,
+            record_severity,
+            max_severity,
+        ));
+    }
+    for diagnostic in found {
+        let owner = diagnostic.location.as_ref().and_then(|location| {
+            checks
+                .iter()
+                .position(|check| Arc::ptr_eq(check.source.name(), &location.file))
+        });
+        match owner {
+            Some(index) => checks[index].diagnostics.push(diagnostic),
+            None => outcome.diagnostics.push(diagnostic),
+        }
+    }
+
+    let mut per_file = Vec::new();
+    for mut check in checks {
+        sort_in_file(&mut check.diagnostics);
+        per_file.extend(check.diagnostics);
+        outcome.sources.push(check.source);
+        outcome.files_checked += 1;
+    }
+    per_file.append(&mut outcome.diagnostics);
+    outcome.diagnostics = per_file;
+    Ok(outcome)
+}
