@@ -239,18 +239,44 @@ fn run_generate(args: GenerateArgs) -> i32 {
         }
     };
     // The upload may be on stdout, so diagnostics go to stderr in every format.
+    // A clean run is silent in human format, like other Unix filters, except
+    // for naming the files it wrote.
     let mut stderr = io::stderr().lock();
-    write_diagnostics(
-        format,
-        &outcome.diagnostics,
-        &outcome.sources,
-        &mut stderr,
-        &render_options,
-    );
+    let human = format == OutputFormat::Human;
+    if !(human && outcome.diagnostics.is_empty()) {
+        write_diagnostics(
+            format,
+            &outcome.diagnostics,
+            &outcome.sources,
+            &mut stderr,
+            &render_options,
+        );
+    }
+    if human && !outcome.written.is_empty() {
+        let _ = writeln!(stderr, "{}", written_summary(&outcome));
+    }
     if Counts::of(&outcome.diagnostics).errors > 0 && !outcome.wrote_output {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// Describes what `generate` wrote, for example `wrote 2 records to add.xml`.
+fn written_summary(outcome: &generate::GenerateOutcome) -> String {
+    let records = match outcome.records_written {
+        1 => "1 record".to_string(),
+        count => format!("{count} records"),
+    };
+    match outcome.written.as_slice() {
+        [only] => format!("wrote {records} to {}", only.display()),
+        [first, .., last] => format!(
+            "wrote {records} to {} files, {} to {}",
+            outcome.written.len(),
+            first.display(),
+            last.display()
+        ),
+        [] => format!("wrote {records}"),
     }
 }
 
