@@ -123,6 +123,10 @@ pub struct DuplicateReport {
     /// Indices of records that repeat an earlier identical pair, so a writer
     /// can emit each pair once.
     pub repeats: Vec<usize>,
+    /// Indices of every record that takes part in a `duplicate-v4` or
+    /// `duplicate-v6` conflict, ascending, each once with the first rule that
+    /// names it (`duplicate-v4` before `duplicate-v6`), so a writer can drop them.
+    pub conflicts: Vec<(usize, Rule)>,
 }
 
 /// Finds duplicates among `records`, which are in input order.
@@ -153,6 +157,7 @@ pub fn find_duplicates(records: &[Record], record_severity: Severity) -> Duplica
     }
 
     let mut repeats = Vec::new();
+    let mut conflicts = Vec::new();
     for group in by_v4.values() {
         let mut pairs: HashMap<u128, Vec<usize>, IntBuildHasher> = HashMap::default();
         for &index in group {
@@ -171,6 +176,7 @@ pub fn find_duplicates(records: &[Record], record_severity: Severity) -> Duplica
             report
                 .diagnostics
                 .push(conflict(records, group, Rule::DuplicateV4));
+            conflicts.extend(group.iter().map(|&index| (index, Rule::DuplicateV4)));
         }
     }
     for group in by_v6.values() {
@@ -179,10 +185,15 @@ pub fn find_duplicates(records: &[Record], record_severity: Severity) -> Duplica
             report
                 .diagnostics
                 .push(conflict(records, group, Rule::DuplicateV6));
+            conflicts.extend(group.iter().map(|&index| (index, Rule::DuplicateV6)));
         }
     }
     repeats.sort_unstable();
     report.repeats = repeats;
+    // Rule orders DuplicateV4 before DuplicateV6, so dedup keeps the V4 entry.
+    conflicts.sort_unstable();
+    conflicts.dedup_by_key(|(index, _)| *index);
+    report.conflicts = conflicts;
     report.diagnostics.sort_by_key(|diagnostic| {
         diagnostic
             .location
@@ -349,6 +360,14 @@ mod tests {
             ]
         );
         assert_eq!(report.repeats, vec![6]);
+        let conflicts = vec![
+            (0, Rule::DuplicateV4),
+            (1, Rule::DuplicateV6),
+            (2, Rule::DuplicateV6),
+            (3, Rule::DuplicateV4),
+            (4, Rule::DuplicateV6),
+        ];
+        assert_eq!(report.conflicts, conflicts);
         let v4 = &report.diagnostics[1];
         assert!(
             v4.message
@@ -365,6 +384,7 @@ mod tests {
         let report = find_duplicates(&records, Severity::Error);
         assert!(report.diagnostics.is_empty());
         assert!(report.repeats.is_empty());
+        assert!(report.conflicts.is_empty());
     }
 
     #[test]

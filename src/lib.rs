@@ -17,6 +17,7 @@ pub mod record;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod upload;
 
 /// A failure that stops a command before it can judge its input: a missing or
 /// unreadable file, an unwritable output, or arguments that contradict each

@@ -144,7 +144,7 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-/// Builds render options; `terminal` says whether the stream the report goes to is a terminal.
+/// Builds render options. `terminal` is true when the report's stream is a terminal.
 fn render_options(args: &OutputArgs, terminal: bool) -> RenderOptions {
     let color = match args.color {
         ColorArg::Always => true,
@@ -167,7 +167,7 @@ fn output_format(format: FormatArg) -> OutputFormat {
     }
 }
 
-/// Prints an error that stopped the run, in the chosen format's spirit.
+/// Prints an error that stopped the run to stderr, as plain text in every format.
 fn report_run_error(error: &RunError) {
     let mut stderr = io::stderr().lock();
     let _ = writeln!(stderr, "error: {}", error.message);
@@ -176,7 +176,7 @@ fn report_run_error(error: &RunError) {
     }
 }
 
-/// Writes diagnostics; a closed pipe is not an error worth reporting.
+/// Writes diagnostics. A closed pipe is not reported, because the reader chose to stop.
 fn write_diagnostics(
     format: OutputFormat,
     diagnostics: &[Diagnostic],
@@ -201,6 +201,7 @@ fn run_generate(args: GenerateArgs) -> i32 {
             return EXIT_COULD_NOT_RUN;
         }
     };
+
     let options = generate::GenerateOptions {
         inputs: args.inputs,
         input_format: args.input_format.map(|format| match format {
@@ -227,6 +228,7 @@ fn run_generate(args: GenerateArgs) -> i32 {
         skip_invalid: args.skip_invalid,
         rejects: args.rejects,
     };
+
     let render_options = render_options(&args.output_args, io::stderr().is_terminal());
     let format = output_format(args.output_args.format);
     let mut stdin = io::stdin().lock();
@@ -238,19 +240,46 @@ fn run_generate(args: GenerateArgs) -> i32 {
             return EXIT_COULD_NOT_RUN;
         }
     };
+
     // The upload may be on stdout, so diagnostics go to stderr in every format.
+    // A clean run is silent in human format, like other Unix filters, except
+    // for naming the files it wrote.
     let mut stderr = io::stderr().lock();
-    write_diagnostics(
-        format,
-        &outcome.diagnostics,
-        &outcome.sources,
-        &mut stderr,
-        &render_options,
-    );
+    let human = format == OutputFormat::Human;
+    if !(human && outcome.diagnostics.is_empty()) {
+        write_diagnostics(
+            format,
+            &outcome.diagnostics,
+            &outcome.sources,
+            &mut stderr,
+            &render_options,
+        );
+    }
+    if human && !outcome.written.is_empty() {
+        let _ = writeln!(stderr, "{}", written_summary(&outcome));
+    }
     if Counts::of(&outcome.diagnostics).errors > 0 && !outcome.wrote_output {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// Describes what `generate` wrote, for example `wrote 2 records to add.xml`.
+fn written_summary(outcome: &generate::GenerateOutcome) -> String {
+    let records = match outcome.records_written {
+        1 => "1 record".to_string(),
+        count => format!("{count} records"),
+    };
+    match outcome.written.as_slice() {
+        [only] => format!("wrote {records} to {}", only.display()),
+        [first, .., last] => format!(
+            "wrote {records} to {} files, {} to {}",
+            outcome.written.len(),
+            first.display(),
+            last.display()
+        ),
+        [] => format!("wrote {records}"),
     }
 }
 
