@@ -10,8 +10,11 @@
 use std::sync::Arc;
 
 use v6map::address;
+use v6map::check;
 use v6map::diagnostic::{Diagnostic, Rule};
 use v6map::dtd::Dtd;
+use v6map::form::{self, Action};
+use v6map::generate::GenerateOptions;
 use v6map::inventory::{self, InputFormat, Inventory, InventoryOptions};
 use v6map::render::{self, OutputFormat, RenderOptions};
 use v6map::source::SourceFile;
@@ -112,6 +115,99 @@ fn read_inventory_bytes(data: &[u8], name: &str, format: InputFormat, options: &
         assert!(record.origin.v6.offset + record.origin.v6.length <= length);
     }
     render_all(&read.diagnostics, &[file]);
+}
+
+/// Runs the form-header parser, checking that every range it returns lies
+/// inside the text on character boundaries.
+pub fn form_header(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = form::looks_like_form(text);
+    let header = form::parse_header(text);
+    assert!(header.body_start <= text.len());
+    let fields = header
+        .fields
+        .iter()
+        .chain(header.data.as_ref().map(|(_, field)| field));
+    for field in fields {
+        for range in [&field.name_range, &field.value_range] {
+            assert!(range.start <= range.end && range.end <= text.len());
+            assert!(
+                text.get(range.clone()).is_some(),
+                "{range:?} splits a character"
+            );
+        }
+        let _ = form::percent_decode(&text[field.value_range.clone()]);
+    }
+}
+
+/// Checks one in-memory file as `v6map check` does, and renders its findings.
+pub fn check_document(data: &[u8]) {
+    let (source, diagnostics, _records) = check::check_bytes("fuzz.xml", data.to_vec());
+    render_all(&diagnostics, &[source]);
+}
+
+/// Runs the whole generate pipeline on one inventory given as standard input,
+/// in the format chosen by the first byte, writing the upload to memory. A
+/// written upload must be well-formed and hold one IP_MAP per written record.
+pub fn generate(data: &[u8]) {
+    let Some((&selector, inventory)) = data.split_first() else {
+        return;
+    };
+    let format = match selector % 3 {
+        0 => InputFormat::Csv,
+        1 => InputFormat::Json,
+        _ => InputFormat::Jsonl,
+    };
+    let options = GenerateOptions {
+        inputs: vec!["-".to_string()],
+        input_format: Some(format),
+        inventory: InventoryOptions {
+            keep_ids: selector & 0x10 != 0,
+            ..InventoryOptions::default()
+        },
+        action: if selector & 0x20 != 0 {
+            Action::Remove
+        } else {
+            Action::Add
+        },
+        all_or_nothing: None,
+        output: None,
+        batch_size: None,
+        force: false,
+        skip_invalid: selector & 0x40 != 0,
+        rejects: None,
+    };
+    let mut stdin = std::io::Cursor::new(inventory.to_vec());
+    let mut stdout = Vec::new();
+    let Ok(outcome) = v6map::generate::run(&options, &mut stdin, &mut stdout) else {
+        return;
+    };
+    render_all(&outcome.diagnostics, &outcome.sources);
+    if !outcome.wrote_output {
+        assert!(stdout.is_empty());
+        return;
+    }
+    let text = String::from_utf8(stdout).expect("the upload is UTF-8");
+    let (header, xml) = text.split_once('\n').expect("a header line");
+    assert!(
+        header.starts_with("action=") && header.ends_with("&xml_data="),
+        "{header}"
+    );
+    let document = roxmltree::Document::parse(xml).expect("the upload is well-formed");
+    let maps = document
+        .root_element()
+        .children()
+        .filter(|node| node.has_tag_name("IP_MAP"))
+        .count();
+    assert_eq!(maps, outcome.records_written);
+    // What generate writes, check must accept without errors.
+    let (_, findings, _) = check::check_bytes("generated.xml", text.into_bytes());
+    assert!(
+        !findings.iter().any(|finding| finding.is_error()),
+        "check rejects generated output: {findings:?}"
+    );
 }
 
 /// Checks that every location lies inside its file, and renders the first

@@ -51,3 +51,18 @@ fn inventory_csv_corpus() {
 fn inventory_json_corpus() {
     replay("inventory_json", harness::inventory_json);
 }
+
+#[test]
+fn form_header_corpus() {
+    replay("form_header", harness::form_header);
+}
+
+#[test]
+fn check_document_corpus() {
+    replay("check_document", harness::check_document);
+}
+
+#[test]
+fn generate_corpus() {
+    replay("generate", harness::generate);
+}
