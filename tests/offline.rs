@@ -192,3 +192,77 @@ fn source_opens_no_socket() {
         }
     }
 }
+
+const LIST_OUTPUT: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n\
+<!DOCTYPE IP_MAP_LIST_OUTPUT SYSTEM\n\
+\"https://qualysapi.qualys.com/api/2.0/fo/asset/ip/v4_v6/ip_map_list_output.dtd\">\n\
+<IP_MAP_LIST_OUTPUT>\n<RESPONSE>\n<DATETIME>2017-11-28T19:42:10Z</DATETIME>\n\
+<IP_MAP_LIST>\n<IP_MAP>\n<ID>46947</ID>\n<V4>0.0.0.7</V4>\n\
+<V6>2001:470:8418:a18::a0a:1805</V6>\n</IP_MAP>\n</IP_MAP_LIST>\n</RESPONSE>\n</IP_MAP_LIST_OUTPUT>\n";
+
+/// Runs `v6map check FILE` in a new user and network namespace, where only a
+/// loopback interface that is down exists, so no DTD could be downloaded.
+/// Returns `None` when this system does not permit unprivileged namespaces.
+fn check_without_network(path: &Path) -> Option<std::process::Output> {
+    let probe = Command::new("unshare").args(["-rn", "true"]).output();
+    match probe {
+        Ok(output) if output.status.success() => {}
+        Ok(output) => {
+            eprintln!(
+                "skipped: `unshare -rn` is not permitted here: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+            return None;
+        }
+        Err(error) => {
+            eprintln!("skipped: cannot run unshare: {error}");
+            return None;
+        }
+    }
+    let output = Command::new("unshare")
+        .arg("-rn")
+        .arg(env!("CARGO_BIN_EXE_v6map"))
+        .args(["check", "--format", "json"])
+        .arg(path)
+        .output()
+        .expect("unshare runs v6map");
+    Some(output)
+}
+
+#[test]
+fn doctype_url_validated_without_network() {
+    let folder = tempfile::TempDir::new().unwrap();
+    let path = folder.path().join("list.xml");
+    std::fs::write(&path, LIST_OUTPUT).unwrap();
+    let Some(output) = check_without_network(&path) else {
+        return;
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stdout.is_empty());
+}
+
+/// The same list output with an element out of order: the bundled DTD still
+/// catches it, so validation really ran without the network.
+#[test]
+fn doctype_url_violation_found_without_network() {
+    let folder = tempfile::TempDir::new().unwrap();
+    let path = folder.path().join("list.xml");
+    let broken = LIST_OUTPUT.replace(
+        "<ID>46947</ID>\n<V4>0.0.0.7</V4>",
+        "<V4>0.0.0.7</V4>\n<ID>46947</ID>",
+    );
+    assert_ne!(broken, LIST_OUTPUT);
+    std::fs::write(&path, broken).unwrap();
+    let Some(output) = check_without_network(&path) else {
+        return;
+    };
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("\"code\":\"schema-violation\""), "{stdout}");
+}
