@@ -143,6 +143,10 @@ pub fn run(
         let rows = reject_rows(&read, &analysis);
         outcome.rejected = rows.len();
         staged.push(output::stage(target, |out| write_rejects(out, &rows))?);
+    } else if rejects_to_stdout(options) {
+        let rows = reject_rows(&read, &analysis);
+        outcome.rejected = rows.len();
+        write_rejects_to_stdout(stdout, &rows)?;
     } else {
         outcome.rejected = reject_count(&read, &analysis);
     }
@@ -187,6 +191,7 @@ fn plan_known_targets(
         (None, _) => None,
     };
     let rejects_target = match &options.rejects {
+        Some(_) if rejects_to_stdout(options) => None,
         Some(path) => Some(output::plan(path, options.force, "--rejects")?),
         None => None,
     };
@@ -236,6 +241,12 @@ fn check_options(options: &GenerateOptions) -> Result<(), RunError> {
         return Err(RunError::new("--batch-size needs -o FILE to name the batch files").with_help(
             "for example, -o out/add.xml --batch-size 1000 writes out/add-0001.xml, out/add-0002.xml, ...",
         ));
+    }
+    if rejects_to_stdout(options) && upload_path(options).is_none() {
+        return Err(
+            RunError::new("--rejects - and the upload would both go to standard output")
+                .with_help("write the upload to a file with -o add.xml, or the rejects list to a file such as rejects.csv"),
+        );
     }
     if options.batch_size == Some(0) {
         return Err(RunError::new("--batch-size must be at least 1"));
@@ -629,6 +640,27 @@ fn plan_batches(
 
 /// Writes the upload to standard output. A closed pipe (`| head`) ends the
 /// write quietly, because the reader has all the data it wants.
+/// True for `--rejects -`, which writes the rejects list to standard output.
+fn rejects_to_stdout(options: &GenerateOptions) -> bool {
+    options
+        .rejects
+        .as_deref()
+        .is_some_and(|path| path.as_os_str() == "-")
+}
+
+/// Writes the rejects list to standard output; a closed pipe ends it quietly.
+fn write_rejects_to_stdout(stdout: &mut dyn Write, lines: &[RejectLine]) -> Result<(), RunError> {
+    let mut writer = BufWriter::with_capacity(output::BUFFER_SIZE, stdout);
+    let result = write_rejects(&mut writer, lines).and_then(|()| writer.flush());
+    let _ = writer.into_parts();
+    match result {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(RunError::new(format!(
+            "failed to write the rejects list to standard output: {error}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn write_to_stdout<'r>(
     stdout: &mut dyn Write,
     options: &GenerateOptions,

@@ -112,7 +112,7 @@ struct GenerateArgs {
     /// Write the valid records even when some rows are rejected (every rejected row is still reported).
     #[arg(long)]
     skip_invalid: bool,
-    /// Write the rejected rows as CSV (line, rule code, message, row) to FILE.
+    /// Write the rejected rows as CSV (line, rule code, message, row) to FILE; - writes them to standard output (with -o FILE).
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     #[command(flatten)]

@@ -191,3 +191,47 @@ fn check_broken_stdout_pipe_quiet() {
         assert!(stderr.is_empty(), "{format}: {stderr}");
     }
 }
+
+#[test]
+fn rejects_dash_writes_stdout() {
+    let folder = tempfile::TempDir::new().unwrap();
+    let input = folder.path().join("inventory.csv");
+    std::fs::write(&input, format!("{CSV}1.2.3.4,2001:470:8418:a18::9\n")).unwrap();
+    let upload = folder.path().join("add.xml");
+    let output = Command::new(BINARY)
+        .current_dir(folder.path())
+        .arg("generate")
+        .arg(&input)
+        .arg("-o")
+        .arg(&upload)
+        .args(["--rejects", "-", "--skip-invalid"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let rejects = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        rejects.starts_with("file,line,code,message,row\n"),
+        "{rejects}"
+    );
+    assert!(rejects.contains(",4,v4-out-of-range,"), "{rejects}");
+    assert!(
+        !folder.path().join("-").exists(),
+        "a file named '-' was written"
+    );
+    let written = std::fs::read_to_string(&upload).unwrap();
+    assert!(written.contains("<V4>0.0.0.3</V4>"), "{written}");
+}
+
+#[test]
+fn rejects_dash_with_upload_on_stdout_rejected() {
+    let output = Command::new(BINARY)
+        .args(["generate", "-", "--input-format", "csv", "--rejects", "-"])
+        .write_stdin(CSV)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("both go to standard output"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
