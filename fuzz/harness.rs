@@ -132,7 +132,8 @@ pub fn form_header(data: &[u8]) {
         .chain(header.data.as_ref().map(|(_, field)| field));
     for field in fields {
         for range in [&field.name_range, &field.value_range] {
-            assert!(range.start <= range.end && range.end <= text.len());
+            assert!(range.start <= range.end);
+            assert!(range.end <= text.len());
             assert!(
                 text.get(range.clone()).is_some(),
                 "{range:?} splits a character"

@@ -49,7 +49,7 @@ fn utf32_le(text: &str) -> Vec<u8> {
     bytes
 }
 
-/// The findings of a run with `--format json`, one object per line.
+/// Parses the findings of a run with `--format json`, one object per line.
 fn findings(text: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(text)
         .lines()

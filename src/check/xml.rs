@@ -270,7 +270,7 @@ pub(crate) const MAX_ELEMENT_ATTRIBUTES: usize = 64;
 pub(crate) const MAX_DOCUMENT_ATTRIBUTES: usize = 10_000;
 
 /// Counts the attributes of every start tag in `text[start..]` before
-/// roxmltree sees it, and reports the first element past
+/// roxmltree parses it, and reports the first element past
 /// [`MAX_ELEMENT_ATTRIBUTES`] or the attribute past
 /// [`MAX_DOCUMENT_ATTRIBUTES`].
 ///
