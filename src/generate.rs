@@ -31,7 +31,7 @@ use crate::form::Action;
 use crate::inventory::{read_inventory, InputFormat, Inventory, InventoryOptions};
 use crate::output::{self, FileId, Staged, Target, TargetKind};
 use crate::record::Record;
-use crate::source::{SourceFile, STDIN_NAME};
+use crate::source::{self, SourceFile, STDIN_NAME};
 use crate::upload::{id_is_writable, write_upload};
 use crate::RunError;
 
@@ -365,13 +365,13 @@ fn read_inputs(
     let mut inputs = Vec::with_capacity(options.inputs.len());
     for (input, &format) in options.inputs.iter().zip(formats) {
         let (name, bytes): (Arc<str>, Vec<u8>) = if input == "-" {
-            let mut bytes = Vec::new();
-            stdin.read_to_end(&mut bytes).map_err(|error| {
-                RunError::new(format!("failed to read standard input: {error}"))
-            })?;
+            let bytes =
+                source::read_bounded(stdin, 0, source::MAX_INPUT_BYTES).map_err(|error| {
+                    RunError::new(format!("failed to read standard input: {error}"))
+                })?;
             (Arc::from(STDIN_NAME), bytes)
         } else {
-            let bytes = std::fs::read(input)
+            let bytes = source::read_file(input)
                 .map_err(|error| RunError::new(format!("failed to read '{input}': {error}")))?;
             (Arc::from(input.as_str()), bytes)
         };

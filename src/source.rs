@@ -4,12 +4,43 @@
 //! byte offsets into that text, which equal offsets into the file except for a
 //! UTF-16 input, which is transcoded to UTF-8 first.
 
+use std::io::{self, Read};
 use std::sync::{Arc, OnceLock};
 
 use crate::diagnostic::{Diagnostic, Location, Rule};
 
 /// The name shown for standard input.
 pub const STDIN_NAME: &str = "<stdin>";
+
+/// The largest input v6map reads: 2 GiB. Inputs are held in memory whole, so
+/// an endless input such as `/dev/zero` has to stop somewhere. Every address
+/// of the mapping range (16,711,679 records) makes an upload file of about
+/// 1.2 GB.
+pub const MAX_INPUT_BYTES: u64 = 2 << 30;
+
+/// Reads `reader` to its end, but fails with `InvalidData` when it has more
+/// than `limit` bytes. `size_hint` is the expected size, used to allocate once.
+pub fn read_bounded(reader: &mut dyn Read, size_hint: u64, limit: u64) -> io::Result<Vec<u8>> {
+    let capacity = usize::try_from(size_hint.min(limit).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the input is larger than {limit} bytes, the most v6map reads"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole file, up to [`MAX_INPUT_BYTES`].
+pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let size_hint = file.metadata().map_or(0, |metadata| metadata.len());
+    read_bounded(&mut file, size_hint, MAX_INPUT_BYTES)
+}
 
 /// One input file, decoded to UTF-8.
 #[derive(Debug)]

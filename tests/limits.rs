@@ -418,3 +418,19 @@ fn upload_on_one_long_line() {
     assert!(diagnostics.is_empty(), "{:?}", codes(&diagnostics));
     assert_eq!(records.len(), n as usize);
 }
+
+/// An endless input such as `/dev/zero` was read until memory ran out.
+#[test]
+fn endless_input_stops_at_limit() {
+    let mut endless = std::io::repeat(0);
+    let error = within(Duration::from_secs(2), "an endless reader", || {
+        v6map::source::read_bounded(&mut endless, 0, 1 << 20).expect_err("over the limit")
+    });
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+    assert!(error.to_string().contains("1048576 bytes"), "{error}");
+
+    let exact = vec![7u8; 1 << 20];
+    let read = v6map::source::read_bounded(&mut exact.as_slice(), 1 << 20, 1 << 20)
+        .expect("exactly the limit is read");
+    assert_eq!(read, exact);
+}

@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Rule, Severity};
 use crate::dtd::Dtd;
 use crate::form::{self, Action, DataField};
 use crate::record::Record;
-use crate::source::{SourceFile, STDIN_NAME};
+use crate::source::{self, SourceFile, STDIN_NAME};
 use crate::RunError;
 
 use records::RecordTable;
@@ -384,7 +384,6 @@ fn read_input(
     stdin: &mut dyn Read,
     stdin_used: &mut bool,
 ) -> Result<(String, Vec<u8>), RunError> {
-    let mut bytes = Vec::new();
     if input == "-" {
         if *stdin_used {
             return Err(
@@ -393,12 +392,11 @@ fn read_input(
             );
         }
         *stdin_used = true;
-        stdin
-            .read_to_end(&mut bytes)
+        let bytes = source::read_bounded(stdin, 0, source::MAX_INPUT_BYTES)
             .map_err(|error| RunError::new(format!("failed to read standard input: {error}")))?;
         return Ok((STDIN_NAME.to_string(), bytes));
     }
-    let bytes = std::fs::read(input).map_err(|error| {
+    let bytes = source::read_file(input).map_err(|error| {
         RunError::new(format!("cannot read '{input}': {error}"))
             .with_help("check the path and the file's permissions")
     })?;
