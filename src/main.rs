@@ -184,7 +184,10 @@ fn write_diagnostics(
     out: &mut dyn Write,
     options: &RenderOptions,
 ) {
-    if let Err(error) = render::render(format, diagnostics, sources, out, options) {
+    // Standard error is unbuffered, and the JSON and SARIF writers make a
+    // write call for every token: 200,000 related places took 5 s unbuffered.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    if let Err(error) = render::render(format, diagnostics, sources, &mut out, options) {
         if error.kind() != io::ErrorKind::BrokenPipe {
             report_run_error(&RunError::new(format!(
                 "failed to write diagnostics: {error}"
