@@ -146,6 +146,17 @@ pub fn form_header(data: &[u8]) {
 /// Checks one in-memory file as `v6map check` does, and renders its findings.
 pub fn check_document(data: &[u8]) {
     let (source, diagnostics, _records) = check::check_bytes("fuzz.xml", data.to_vec());
+    if source.text().is_empty() && !data.is_empty() {
+        // The file could not be decoded: check returns an empty source, and
+        // the one finding points at the offending byte of the raw data.
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        for diagnostic in &diagnostics {
+            let offset = diagnostic.location.as_ref().map_or(0, |l| l.offset);
+            assert!(offset <= data.len(), "{diagnostic:?}");
+        }
+        render_first(&diagnostics, &[source]);
+        return;
+    }
     render_all(&diagnostics, &[source]);
 }
 
@@ -227,6 +238,11 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &[Arc<SourceFile>]) {
             }
         }
     }
+    render_first(diagnostics, sources);
+}
+
+/// Renders the first few diagnostics in every format to memory.
+pub fn render_first(diagnostics: &[Diagnostic], sources: &[Arc<SourceFile>]) {
     let options = RenderOptions {
         color: false,
         width: Some(80),
