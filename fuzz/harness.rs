@@ -157,6 +157,15 @@ pub fn check_document(data: &[u8]) {
         render_first(&diagnostics, &[source]);
         return;
     }
+    // Uploads over 8 MB are checked in chunks, which must give the same
+    // findings as one whole parse; tiny chunks bring that path within reach.
+    let chunked = check::Tuning {
+        chunk_threshold: 0,
+        chunk_bytes: 16,
+        threads: 1,
+    };
+    let (_, chunked_diagnostics, _) = check::check_bytes_with("fuzz.xml", data.to_vec(), &chunked);
+    assert_eq!(diagnostics, chunked_diagnostics, "chunked check differs");
     render_all(&diagnostics, &[source]);
 }
 
