@@ -112,7 +112,7 @@ struct GenerateArgs {
     /// Write the valid records even when some rows are rejected (every rejected row is still reported).
     #[arg(long)]
     skip_invalid: bool,
-    /// Write the rejected rows as CSV (line, rule code, message, row) to FILE.
+    /// Write the rejected rows as CSV (file, line, rule code, message, row) to FILE.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     #[command(flatten)]
@@ -257,6 +257,14 @@ fn run_generate(args: GenerateArgs) -> i32 {
     }
     if human && !outcome.written.is_empty() {
         let _ = writeln!(stderr, "{}", written_summary(&outcome));
+    }
+    if human && !outcome.removed.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "removed {} batch file(s) of an earlier run, from {}",
+            outcome.removed.len(),
+            outcome.removed[0].display()
+        );
     }
     if Counts::of(&outcome.diagnostics).errors > 0 && !outcome.wrote_output {
         EXIT_FINDINGS

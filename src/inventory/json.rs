@@ -560,11 +560,19 @@ impl<'a> JsonReader<'a> {
                     pointer(place, &member.key.value)
                 ),
             )
-            .with_help(format!(
-                "quote the value: \"{}\": \"{}\"; v6map never converts numbers to addresses, because 1 would silently become 0.0.0.1",
-                member.key.value,
-                kind.example()
-            ))
+            .with_help(if member.value.describe().starts_with("number") {
+                format!(
+                    "quote the value: \"{}\": \"{}\"; v6map never converts numbers to addresses, because 1 would silently become 0.0.0.1",
+                    member.key.value,
+                    kind.example()
+                )
+            } else {
+                format!(
+                    "give the key a string value, such as \"{}\": \"{}\", or delete the record",
+                    member.key.value,
+                    kind.example()
+                )
+            })
             .at(self.file.location(member.value_start, member.value_end - member.value_start)),
         );
     }
