@@ -322,13 +322,19 @@ fn run_check(args: CheckArgs) -> i32 {
         report_run_error(error);
     }
     // Findings are check's output, so every format goes to stdout, as with ruff and typos.
-    write_diagnostics(
-        format,
-        &outcome.diagnostics,
-        &outcome.sources,
-        &mut io::stdout().lock(),
-        &render_options,
-    );
+    // A human "no findings" summary would be false when a file could not be read.
+    let nothing_to_say = format == OutputFormat::Human
+        && outcome.diagnostics.is_empty()
+        && !outcome.unreadable.is_empty();
+    if !nothing_to_say {
+        write_diagnostics(
+            format,
+            &outcome.diagnostics,
+            &outcome.sources,
+            &mut io::stdout().lock(),
+            &render_options,
+        );
+    }
     let counts = Counts::of(&outcome.diagnostics);
     if !outcome.unreadable.is_empty() {
         EXIT_COULD_NOT_RUN
