@@ -98,6 +98,7 @@ pub fn run(
         .iter()
         .map(|input| input_identity(input))
         .collect();
+    reject_repeated_inputs(options, &input_ids)?;
 
     // Check every output path that is known before reading, so a run that
     // cannot write stops before the expensive part.
@@ -181,6 +182,28 @@ pub fn run(
     outcome.rejects_written = rejects_target.map(|target| target.path);
     outcome.diagnostics = analysis.diagnostics;
     Ok(outcome)
+}
+
+/// Rejects a file named twice among the inputs: every record would be a
+/// duplicate of itself.
+fn reject_repeated_inputs(
+    options: &GenerateOptions,
+    input_ids: &[Option<FileId>],
+) -> Result<(), RunError> {
+    for (index, id) in input_ids.iter().enumerate() {
+        let Some(id) = id else { continue };
+        if let Some(first) = input_ids[..index]
+            .iter()
+            .position(|other| other.as_ref() == Some(id))
+        {
+            return Err(RunError::new(format!(
+                "'{}' and '{}' are the same file, named twice",
+                options.inputs[first], options.inputs[index]
+            ))
+            .with_help("name each inventory once"));
+        }
+    }
+    Ok(())
 }
 
 /// Returns the upload's path; `None` (or `-o -`) means standard output.

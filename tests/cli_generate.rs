@@ -1208,3 +1208,22 @@ fn old_batches_removed_with_force() {
     }
     assert_eq!(all.len(), 5, "every record once across the new set");
 }
+
+#[test]
+fn same_input_twice_refused() {
+    let folder = TempDir::new().unwrap();
+    let input = write_file(&folder, "inventory.csv", &inventory(2));
+    let output = v6map()
+        .arg("generate")
+        .arg(&input)
+        .arg(folder.path().join(".").join("inventory.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("are the same file, named twice"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(output.stdout.is_empty());
+}
