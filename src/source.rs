@@ -259,7 +259,7 @@ fn decode_text(
 /// Transcodes UTF-16 without its byte-order mark; on failure returns the byte
 /// offset of the first bad code unit.
 fn transcode_utf16(bytes: &[u8], little_endian: bool) -> Result<String, usize> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(bytes.len() - 1);
     }
     let units = bytes.chunks_exact(2).map(|pair| {
