@@ -198,6 +198,15 @@ pub fn parse_v4(value: &str) -> Result<Ipv4Addr, AddressFinding> {
             &format!("write the address alone, without '/{prefix}': {address}"),
         );
     }
+    let is_hex_prefix = |octet: &str| octet.starts_with("0x") || octet.starts_with("0X");
+    if let Some(bad) = value.chars().find(|c| !c.is_ascii_digit() && *c != '.') {
+        if !value.split('.').any(is_hex_prefix) {
+            return invalid(
+                format!("'{value}' is not an IPv4 address: it contains '{bad}', which is not a decimal digit or '.'"),
+                "write four decimal octets separated by dots, such as 0.0.0.1",
+            );
+        }
+    }
     let octets: Vec<&str> = value.split('.').collect();
     if octets.len() != 4 {
         let count = octets.len();
@@ -515,10 +524,11 @@ fn describe_v6_syntax(value: &str) -> String {
         return format!("it has {count} groups and no '::', so groups are missing (expected 8)");
     }
     if count > 8 || (compressions == 1 && count >= 8) {
-        return format!(
-            "it has too many groups ({count}; at most {} with '::')",
-            if compressions == 1 { 7 } else { 8 }
-        );
+        return if compressions == 1 {
+            format!("it has too many groups ({count}; at most 7 besides '::')")
+        } else {
+            format!("it has too many groups ({count}; at most 8)")
+        };
     }
     "the syntax is invalid".to_string()
 }
@@ -559,6 +569,12 @@ fn v6_tables() -> &'static V6Tables {
 /// Classifies a parsed V6 address: special-use addresses are errors, link-local
 /// and documentation addresses warnings.
 pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
+    classify_v6_written(address, None)
+}
+
+/// Classifies a parsed V6 address like [`classify_v6`], quoting `written`,
+/// the value as the user wrote it, instead of the canonical form.
+pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<AddressFinding> {
     // Fast path: every prefix below has a first group of 0, ffxx, fe80 - febf,
     // 2001 or 3fff, so any other address is an ordinary global address.
     let first_group = address.segments()[0];
@@ -567,37 +583,39 @@ pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
     }
     let tables = v6_tables();
     let bits = u128::from(address);
+    let canonical = address.to_string();
+    let shown = written.unwrap_or(&canonical);
     let special =
         |message: String, help: &str| Some(AddressFinding::new(Rule::V6SpecialUse, message, help));
     let host_help = "V6 must be the global IPv6 address of the host that Qualys should scan";
     if address.is_unspecified() {
         return special(
-            format!("V6 '{address}' is the unspecified address, not a host"),
+            format!("V6 '{shown}' is the unspecified address, not a host"),
             host_help,
         );
     }
     if address.is_loopback() {
         return special(
-            format!("V6 '{address}' is the loopback address, which never leaves a host"),
+            format!("V6 '{shown}' is the loopback address, which never leaves a host"),
             host_help,
         );
     }
     if in_prefix(&tables.ipv4_mapped, bits) {
         return special(
-            format!("V6 '{address}' is an IPv4-mapped address (::ffff:0:0/96), not an IPv6 host"),
+            format!("V6 '{shown}' is an IPv4-mapped address (::ffff:0:0/96), not an IPv6 host"),
             "scan an IPv4 host by its IPv4 address directly; a mapping record is for a host with a real IPv6 address",
         );
     }
     if in_prefix(&tables.ipv4_compatible, bits) {
         let embedded = Ipv4Addr::from((u128::from(address) & 0xFFFF_FFFF) as u32);
         return special(
-            format!("V6 '{address}' is a deprecated IPv4-compatible address (::{embedded}, inside ::/96), not an IPv6 host"),
+            format!("V6 '{shown}' is a deprecated IPv4-compatible address (::{embedded}, inside ::/96), not an IPv6 host"),
             host_help,
         );
     }
     if in_prefix(&tables.multicast, bits) {
         return special(
-            format!("V6 '{address}' is a multicast address (ff00::/8), not a host"),
+            format!("V6 '{shown}' is a multicast address (ff00::/8), not a host"),
             host_help,
         );
     }
@@ -605,7 +623,7 @@ pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
         return Some(AddressFinding::new(
             Rule::V6LinkLocal,
             format!(
-                "V6 '{address}' is link-local (fe80::/10), which a scanner cannot reach by routing"
+                "V6 '{shown}' is link-local (fe80::/10), which a scanner cannot reach by routing"
             ),
             "use the host's global IPv6 address unless the scanner shares its link",
         ));
@@ -613,7 +631,7 @@ pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
     if let Some(prefix) = tables.documentation.iter().find(|net| in_prefix(net, bits)) {
         return Some(AddressFinding::new(
             Rule::V6Documentation,
-            format!("V6 '{address}' is in the documentation prefix {prefix}, which is reserved for examples"),
+            format!("V6 '{shown}' is in the documentation prefix {prefix}, which is reserved for examples"),
             "replace the example address with the host's real IPv6 address",
         ));
     }

@@ -203,31 +203,56 @@ pub fn find_duplicates(records: &[Record], record_severity: Severity) -> Duplica
     report
 }
 
-/// Names a place for a message: the line alone within the primary file, or
-/// `file:line` for another file.
-fn place(location: &Location, primary: &Location) -> String {
-    if location.file == primary.file {
+/// How many places a duplicate message names before it says "and N more".
+const MAX_LISTED_PLACES: usize = 10;
+
+/// How many other places a duplicate diagnostic carries as related locations.
+/// A value repeated on 200,000 rows would otherwise make one finding carry
+/// 200,000 locations, which no reader can use and SARIF viewers choke on.
+pub const MAX_RELATED: usize = 100;
+
+/// Names a place for a message: `line N` when every place of the group is in
+/// one file, `FILE:N` otherwise, so that no line number loses its file.
+fn place(location: &Location, single_file: bool) -> String {
+    if single_file {
         format!("line {}", location.line)
     } else {
         format!("{}:{}", location.file, location.line)
     }
 }
 
-fn list_places(places: &[String]) -> String {
-    match places {
+/// Joins the first places of a group, then says how many more there are.
+fn list_places(places: &[String], total: usize) -> String {
+    let listed = match places {
         [] => String::new(),
         [only] => only.clone(),
-        [first, second] => format!("{first} and {second}"),
-        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+        [first, second] if total == 2 => format!("{first} and {second}"),
+        [rest @ .., last] if total == places.len() => format!("{}, and {last}", rest.join(", ")),
+        _ => places.join(", "),
+    };
+    if total > places.len() {
+        format!("{listed}, and {} more", total - places.len())
+    } else {
+        listed
     }
+}
+
+/// Returns true when every record of the group comes from the same file.
+fn single_file(records: &[Record], indices: &[usize]) -> bool {
+    let first = &records[indices[0]].origin.file;
+    indices
+        .iter()
+        .all(|&index| std::sync::Arc::ptr_eq(&records[index].origin.file, first))
 }
 
 fn repeated_pair(records: &[Record], indices: &[usize], severity: Severity) -> Diagnostic {
     let first = &records[indices[0]];
     let primary = records[indices[1]].origin.v4_location();
+    let single_file = single_file(records, indices);
     let places: Vec<String> = indices
         .iter()
-        .map(|&index| place(&records[index].origin.v4_location(), &primary))
+        .take(MAX_LISTED_PLACES)
+        .map(|&index| place(&records[index].origin.v4_location(), single_file))
         .collect();
     let mut diagnostic = Diagnostic::new(
         Rule::DuplicateRecord,
@@ -236,7 +261,7 @@ fn repeated_pair(records: &[Record], indices: &[usize], severity: Severity) -> D
             first.v4,
             first.v6,
             indices.len(),
-            list_places(&places)
+            list_places(&places, indices.len())
         ),
     )
     .with_help(if severity == Severity::Error {
@@ -245,8 +270,12 @@ fn repeated_pair(records: &[Record], indices: &[usize], severity: Severity) -> D
         "the upload contains the mapping once; delete the repeats from the inventory to silence this"
     })
     .with_severity(severity)
-    .at(primary.clone());
-    for &index in indices.iter().filter(|&&index| index != indices[1]) {
+    .at(primary);
+    for &index in indices
+        .iter()
+        .filter(|&&index| index != indices[1])
+        .take(MAX_RELATED)
+    {
         diagnostic =
             diagnostic.with_related(records[index].origin.v4_location(), "same mapping here");
     }
@@ -264,8 +293,10 @@ fn conflict(records: &[Record], group: &[usize], rule: Rule) -> Diagnostic {
         }
     };
     let primary = location_of(group[1]);
+    let single_file = single_file(records, group);
     let places: Vec<String> = group
         .iter()
+        .take(MAX_LISTED_PLACES)
         .map(|&index| {
             let record = &records[index];
             let other: String = if is_v4 {
@@ -273,23 +304,28 @@ fn conflict(records: &[Record], group: &[usize], rule: Rule) -> Diagnostic {
             } else {
                 record.v4.to_string()
             };
-            format!("{} ({other})", place(&location_of(index), &primary))
+            format!("{} ({other})", place(&location_of(index), single_file))
         })
         .collect();
+    let listed = list_places(&places, group.len());
     let (message, help) = if is_v4 {
         (
-            format!("IPv4 {} is mapped to more than one IPv6 address: {}", records[group[0]].v4, list_places(&places)),
+            format!("IPv4 {} is mapped to more than one IPv6 address: {listed}", records[group[0]].v4),
             "Qualys allows each IPv4 address in only one mapping record: give each host its own placeholder V4",
         )
     } else {
         let v6: Ipv6Addr = records[group[0]].v6;
         (
-            format!("IPv6 {v6} is mapped to more than one IPv4 address: {}", list_places(&places)),
+            format!("IPv6 {v6} is mapped to more than one IPv4 address: {listed}"),
             "Qualys allows each IPv6 address in only one mapping record: keep one record for this host",
         )
     };
     let mut diagnostic = Diagnostic::new(rule, message).with_help(help).at(primary);
-    for &index in group.iter().filter(|&&index| index != group[1]) {
+    for &index in group
+        .iter()
+        .filter(|&&index| index != group[1])
+        .take(MAX_RELATED)
+    {
         let message = if index == group[0] {
             "first used here"
         } else {
@@ -385,6 +421,24 @@ mod tests {
         assert!(report.diagnostics.is_empty());
         assert!(report.repeats.is_empty());
         assert!(report.conflicts.is_empty());
+    }
+
+    #[test]
+    fn long_group_capped() {
+        let rows: Vec<(String, String)> = (1..=150)
+            .map(|i| ("0.0.0.1".to_string(), format!("2001:470::{i:x}")))
+            .collect();
+        let borrowed: Vec<(&str, &str)> =
+            rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let report = find_duplicates(&records(&borrowed), Severity::Error);
+        assert_eq!(report.diagnostics.len(), 1);
+        let diagnostic = &report.diagnostics[0];
+        assert!(
+            diagnostic.message.ends_with("and 140 more"),
+            "{}",
+            diagnostic.message
+        );
+        assert_eq!(diagnostic.related.len(), MAX_RELATED);
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub struct GenerateOutcome {
     pub written: Vec<PathBuf>,
     /// The number of records written.
     pub records_written: usize,
+    /// Batch files of an earlier run that `--force` removed.
+    pub removed: Vec<PathBuf>,
     /// True when the upload was written (to files or stdout).
     pub wrote_output: bool,
     /// The `--rejects` file, when it was written.
@@ -96,6 +98,7 @@ pub fn run(
         .iter()
         .map(|input| input_identity(input))
         .collect();
+    reject_repeated_inputs(options, &input_ids)?;
 
     // Check every output path that is known before reading, so a run that
     // cannot write stops before the expensive part.
@@ -158,6 +161,23 @@ pub fn run(
     for file in staged {
         file.commit()?;
     }
+    // --force replaces the whole batch set: batch files of an earlier, larger
+    // run would otherwise be uploaded with the new ones.
+    if let (Some(path), Some(size), true) = (
+        output,
+        options.batch_size,
+        write_upload_now && options.force,
+    ) {
+        for stale in stale_batches(path, analysis.writable.div_ceil(size)) {
+            std::fs::remove_file(&stale).map_err(|error| {
+                RunError::new(format!(
+                    "failed to remove the old batch file '{}': {error}",
+                    stale.display()
+                ))
+            })?;
+            outcome.removed.push(stale);
+        }
+    }
 
     if write_upload_now {
         outcome.wrote_output = true;
@@ -166,6 +186,28 @@ pub fn run(
     outcome.rejects_written = rejects_target.map(|target| target.path);
     outcome.diagnostics = analysis.diagnostics;
     Ok(outcome)
+}
+
+/// Rejects a file named twice among the inputs: every record would be a
+/// duplicate of itself.
+fn reject_repeated_inputs(
+    options: &GenerateOptions,
+    input_ids: &[Option<FileId>],
+) -> Result<(), RunError> {
+    for (index, id) in input_ids.iter().enumerate() {
+        let Some(id) = id else { continue };
+        if let Some(first) = input_ids[..index]
+            .iter()
+            .position(|other| other.as_ref() == Some(id))
+        {
+            return Err(RunError::new(format!(
+                "'{}' and '{}' are the same file, named twice",
+                options.inputs[first], options.inputs[index]
+            ))
+            .with_help("name each inventory once"));
+        }
+    }
+    Ok(())
 }
 
 /// Returns the upload's path; `None` (or `-o -`) means standard output.
@@ -615,6 +657,53 @@ pub fn batch_path(path: &Path, number: usize, count: usize) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Lists the files next to `path` that look like batch files of an earlier
+/// run (`STEM-NNNN.EXT`) but are not among the `count` files this run writes.
+/// Left in place, they would be uploaded together with the new set.
+pub fn stale_batches(path: &Path, count: usize) -> Vec<PathBuf> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let stem = path
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let extension = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()));
+    let current: std::collections::HashSet<PathBuf> = (1..=count)
+        .map(|number| batch_path(path, number, count))
+        .collect();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name
+                .strip_prefix(&stem)
+                .and_then(|rest| rest.strip_prefix('-'))
+            else {
+                return false;
+            };
+            let digits = match &extension {
+                Some(extension) => rest.strip_suffix(extension.as_str()),
+                None => Some(rest),
+            };
+            digits.is_some_and(|digits| {
+                digits.len() >= 4 && digits.bytes().all(|b| b.is_ascii_digit())
+            })
+        })
+        .map(|entry| path.with_file_name(entry.file_name()))
+        .filter(|candidate| !current.contains(candidate))
+        .collect();
+    stale.sort();
+    stale
+}
+
 /// Plans every batch file and checks each against the inputs and the rejects
 /// list, failing before any file is written.
 fn plan_batches(
@@ -626,6 +715,18 @@ fn plan_batches(
     rejects_target: Option<&Target>,
 ) -> Result<Vec<Target>, RunError> {
     let count = writable.div_ceil(size);
+    let stale = stale_batches(path, count);
+    if let (Some(first), false) = (stale.first(), options.force) {
+        let more = match stale.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        return Err(RunError::new(format!(
+            "'{}'{more} left from an earlier batch run would be uploaded with this one and --force was not given",
+            first.display()
+        ))
+        .with_help("pass --force to replace the whole set of batch files, or delete the old ones first"));
+    }
     let mut targets = Vec::with_capacity(count);
     for number in 1..=count {
         let target = output::plan(&batch_path(path, number, count), options.force, "-o")?;
@@ -791,14 +892,26 @@ fn write_rejects(out: &mut dyn Write, lines: &[RejectLine]) -> io::Result<()> {
     writer.write_record(["file", "line", "code", "message", "row"])?;
     for line in lines {
         writer.write_record([
-            line.file,
+            spreadsheet_safe(line.file).as_ref(),
             &line.line.to_string(),
             line.code,
-            &line.message,
-            &line.row,
+            spreadsheet_safe(&line.message).as_ref(),
+            spreadsheet_safe(&line.row).as_ref(),
         ])?;
     }
     writer.flush()
+}
+
+/// Prefixes a cell that a spreadsheet would run as a formula (it starts with
+/// `=`, `+`, `-`, `@`, tab or CR) with `'`, the usual defence against CSV
+/// formula injection, because rejected rows are copied from untrusted input
+/// and the rejects list is meant to be opened in a spreadsheet.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 #[cfg(test)]

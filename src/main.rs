@@ -112,7 +112,7 @@ struct GenerateArgs {
     /// Write the valid records even when some rows are rejected (every rejected row is still reported).
     #[arg(long)]
     skip_invalid: bool,
-    /// Write the rejected rows as CSV (line, rule code, message, row) to FILE; - writes them to standard output (with -o FILE).
+    /// Write the rejected rows as CSV (file, line, rule code, message, row) to FILE; - writes them to standard output (with -o FILE).
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     #[command(flatten)]
@@ -261,6 +261,14 @@ fn run_generate(args: GenerateArgs) -> i32 {
     if human && !outcome.written.is_empty() {
         let _ = writeln!(stderr, "{}", written_summary(&outcome));
     }
+    if human && !outcome.removed.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "removed {} batch file(s) of an earlier run, from {}",
+            outcome.removed.len(),
+            outcome.removed[0].display()
+        );
+    }
     if Counts::of(&outcome.diagnostics).errors > 0 && !outcome.wrote_output {
         EXIT_FINDINGS
     } else {
@@ -317,13 +325,19 @@ fn run_check(args: CheckArgs) -> i32 {
         report_run_error(error);
     }
     // Findings are check's output, so every format goes to stdout, as with ruff and typos.
-    write_diagnostics(
-        format,
-        &outcome.diagnostics,
-        &outcome.sources,
-        &mut io::stdout().lock(),
-        &render_options,
-    );
+    // A human "no findings" summary would be false when a file could not be read.
+    let nothing_to_say = format == OutputFormat::Human
+        && outcome.diagnostics.is_empty()
+        && !outcome.unreadable.is_empty();
+    if !nothing_to_say {
+        write_diagnostics(
+            format,
+            &outcome.diagnostics,
+            &outcome.sources,
+            &mut io::stdout().lock(),
+            &render_options,
+        );
+    }
     let counts = Counts::of(&outcome.diagnostics);
     if !outcome.unreadable.is_empty() {
         EXIT_COULD_NOT_RUN

@@ -57,6 +57,11 @@ fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The help of `whitespace-in-value`. Whether Qualys trims values is not
+/// documented, so the help does not promise it.
+pub const WHITESPACE_HELP: &str = "remove the spaces, tabs or line breaks around the value; \
+generate writes values trimmed, but whether Qualys trims them is not documented";
+
 /// Trims a value and reports surrounding or missing text. Returns the trimmed
 /// value and its offset within `raw`, or `None` when the value is empty.
 fn trim_value<'v>(
@@ -80,12 +85,12 @@ fn trim_value<'v>(
             Diagnostic::new(
                 Rule::WhitespaceInValue,
                 format!(
-                    "whitespace around {kind} '{}' was trimmed ({})",
+                    "{kind} '{}' has whitespace around it ({})",
                     shorten(trimmed),
                     site.label
                 ),
             )
-            .with_help("remove the spaces, tabs or line breaks around the value in the source")
+            .with_help(WHITESPACE_HELP)
             .at(site.location(0, raw.len())),
         );
     }
@@ -125,7 +130,7 @@ pub fn check_v6(raw: &str, site: &ValueSite, out: &mut Vec<Diagnostic>) -> Optio
             return None;
         }
     };
-    if let Some(finding) = address::classify_v6(address) {
+    if let Some(finding) = address::classify_v6_written(address, Some(value)) {
         let diagnostic = site.diagnostic(finding, start, value.len());
         let is_error = diagnostic.is_error();
         out.push(diagnostic);
@@ -150,12 +155,12 @@ pub fn check_id<'v>(raw: &'v str, site: &ValueSite, out: &mut Vec<Diagnostic>) -
             Diagnostic::new(
                 Rule::WhitespaceInValue,
                 format!(
-                    "whitespace around ID '{}' was trimmed ({})",
+                    "ID '{}' has whitespace around it ({})",
                     shorten(value),
                     site.label
                 ),
             )
-            .with_help("remove the spaces, tabs or line breaks around the value in the source")
+            .with_help(WHITESPACE_HELP)
             .at(site.location(0, raw.len())),
         );
     }

@@ -83,8 +83,24 @@ impl SourceFile {
         rule: Rule,
     ) -> Result<SourceFile, Box<Diagnostic>> {
         let name = name.into();
-        let text = decode_text(&name, bytes, rule)?;
+        let text = decode_text(&name, bytes, rule).map_err(|(diagnostic, _)| diagnostic)?;
         Ok(SourceFile::new(name, text))
+    }
+
+    /// Decodes raw bytes like [`Self::decode`], but on failure still returns
+    /// a file for showing the error in context: invalid UTF-8 is replaced by
+    /// U+FFFD (offsets up to the first bad byte stay exact), and a file that
+    /// cannot be decoded at all is empty.
+    pub fn decode_lossy(
+        name: impl Into<Arc<str>>,
+        bytes: Vec<u8>,
+        rule: Rule,
+    ) -> (SourceFile, Option<Box<Diagnostic>>) {
+        let name = name.into();
+        match decode_text(&name, bytes, rule) {
+            Ok(text) => (SourceFile::new(name, text), None),
+            Err((diagnostic, lossy)) => (SourceFile::new(name, lossy), Some(diagnostic)),
+        }
     }
 
     /// The file name as the user gave it.
@@ -193,7 +209,29 @@ fn line_of_raw_offset(bytes: &[u8], offset: usize) -> u32 {
     saturate(starts.len())
 }
 
-fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Box<Diagnostic>> {
+/// Returns the 1-based column of a byte offset in raw bytes, counting the
+/// characters before it on its line (invalid bytes count as one each).
+fn column_of_raw_offset(bytes: &[u8], offset: usize) -> u32 {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&byte| byte == b'\n' || byte == b'\r')
+        .map_or(0, |position| position + 1);
+    saturate(
+        String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1,
+    )
+}
+
+/// Decodes a file's bytes. On failure returns the diagnostic and the best
+/// text there is for showing it: lossy UTF-8, or nothing.
+fn decode_text(
+    name: &Arc<str>,
+    bytes: Vec<u8>,
+    rule: Rule,
+) -> Result<String, (Box<Diagnostic>, String)> {
     let whole_file = |message: String, help: &str| {
         Box::new(
             Diagnostic::new(rule, message)
@@ -214,18 +252,24 @@ fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Bo
         } else {
             "UTF-32BE"
         };
-        return Err(whole_file(
-            format!("the file is {encoding} (it starts with a {encoding} byte-order mark), but v6map reads UTF-8 and UTF-16"),
-            &format!("convert it with `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`"),
+        return Err((
+            whole_file(
+                format!("the file is {encoding} (it starts with a {encoding} byte-order mark), but v6map reads UTF-8 and UTF-16"),
+                &format!("convert it with `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`"),
+            ),
+            String::new(),
         ));
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         let little_endian = bytes[0] == 0xFF;
         return transcode_utf16(&bytes[2..], little_endian).map_err(|offset| {
             let encoding = if little_endian { "UTF-16LE" } else { "UTF-16BE" };
-            whole_file(
-                format!("the file starts with a {encoding} byte-order mark, but byte {} is not valid {encoding}", offset + 2),
-                &format!("re-export the file, or convert it with `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`"),
+            (
+                whole_file(
+                    format!("the file starts with a {encoding} byte-order mark, but byte {} is not valid {encoding}", offset + 2),
+                    &format!("re-export the file, or convert it with `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`"),
+                ),
+                String::new(),
             )
         });
     }
@@ -250,8 +294,9 @@ fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Bo
                 if let Some(location) = error.location.as_mut() {
                     location.offset = offset;
                     location.line = line;
+                    location.column = column_of_raw_offset(text.as_bytes(), offset);
                 }
-                return Err(error);
+                return Err((error, text));
             }
             Ok(text)
         }
@@ -269,9 +314,10 @@ fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Bo
             if let Some(location) = diagnostic.location.as_mut() {
                 location.offset = offset;
                 location.line = line;
+                location.column = column_of_raw_offset(&bytes, offset);
                 location.length = 1;
             }
-            Err(diagnostic)
+            Err((diagnostic, String::from_utf8_lossy(&bytes).into_owned()))
         }
     }
 }
@@ -279,7 +325,7 @@ fn decode_text(name: &Arc<str>, bytes: Vec<u8>, rule: Rule) -> Result<String, Bo
 /// Transcodes UTF-16 without its byte-order mark; on failure returns the byte
 /// offset of the first bad code unit.
 fn transcode_utf16(bytes: &[u8], little_endian: bool) -> Result<String, usize> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(bytes.len() - 1);
     }
     let units = bytes.chunks_exact(2).map(|pair| {
@@ -339,6 +385,7 @@ mod tests {
         let location = error.location.unwrap();
         assert_eq!(location.offset, 5);
         assert_eq!(location.line, 2);
+        assert_eq!(location.column, 3);
         assert!(error.message.contains("0xE9"), "{}", error.message);
     }
 

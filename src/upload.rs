@@ -398,7 +398,7 @@ mod tests {
                     record
                 })
                 .collect();
-            let all_writable = records.iter().all(|r| r.id.as_deref().map_or(true, id_is_writable));
+            let all_writable = records.iter().all(|r| r.id.as_deref().is_none_or(id_is_writable));
             let mut out = Vec::new();
             let result = write_upload(&mut out, Action::Add, Some(true), &records, true);
             prop_assert_eq!(result.is_ok(), all_writable);

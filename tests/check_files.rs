@@ -554,11 +554,25 @@ fn undecodable_file_reported_once() {
     assert_eq!(rules_and_lines(&diagnostics), [(Rule::NotWellFormed, 1)]);
 }
 
+/// curl sends a file's bytes unchanged, so a UTF-16 upload reaches Qualys
+/// with no readable form fields even though its text is a valid upload.
 #[test]
-fn utf16_upload_checked() {
+fn utf16_upload_rejected() {
     let text = "action=add&xml_data=<IP_MAP_LIST><IP_MAP><V4>0.0.0.1</V4><V6>2001:470::1</V6></IP_MAP></IP_MAP_LIST>";
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let (_, diagnostics, records) = check_bytes("t", bytes);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].rule, Rule::FormHeader);
+    assert!(records.is_empty());
+}
+
+/// A UTF-16 list output is legal XML that Qualys could have sent, so it is checked.
+#[test]
+fn utf16_list_output_checked() {
+    let text = "<IP_MAP_LIST_OUTPUT><RESPONSE><DATETIME>2017-11-28T19:42:10Z</DATETIME><IP_MAP_LIST><IP_MAP><ID>1</ID><V4>0.0.0.1</V4><V6>2001:470::1</V6></IP_MAP></IP_MAP_LIST></RESPONSE></IP_MAP_LIST_OUTPUT>";
+    let mut bytes = vec![0xFE, 0xFF];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
     let (_, diagnostics, records) = check_bytes("t", bytes);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     assert_eq!(records.len(), 1);

@@ -254,3 +254,55 @@ fn human_output_names_rule_and_position() {
     assert!(stdout.contains("schema-violation"), "{stdout}");
     assert!(stdout.contains("C19.xml:2:11"), "{stdout}");
 }
+
+#[test]
+fn utf16_upload_is_form_header_error() {
+    let directory = TempDir::new().unwrap();
+    let utf8 = upload(&directory, "add.xml", "add", &[("0.0.0.1", "2001:470::1")]);
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in std::fs::read_to_string(&utf8).unwrap().encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let path = directory.path().join("add-utf16.xml");
+    std::fs::write(&path, bytes).unwrap();
+
+    let (code, findings) = check(&[path.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&findings), ["form-header"]);
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-16LE"));
+}
+
+#[test]
+fn invalid_utf8_located_by_column() {
+    let directory = TempDir::new().unwrap();
+    let path = directory.path().join("latin1.xml");
+    std::fs::write(
+        &path,
+        b"action=add&xml_data=\n<IP_MAP_LIST>\n<!-- Caf\xe9 -->\n</IP_MAP_LIST>\n",
+    )
+    .unwrap();
+
+    let (code, findings) = check(&[path.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&findings), ["not-well-formed"]);
+    assert_eq!(findings[0]["line"], 3);
+    assert_eq!(findings[0]["column"], 9);
+}
+
+#[test]
+fn unreadable_only_file_prints_no_summary() {
+    let output = v6map()
+        .args(["check", "/nonexistent/add.xml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read '/nonexistent/add.xml'"));
+}

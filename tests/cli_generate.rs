@@ -1138,3 +1138,92 @@ fn undecodable_input_is_a_finding() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert_eq!(output.stdout, fs::read(samples().join("add.xml")).unwrap());
 }
+
+/// Runs `generate` on `input` into `folder/add.xml` in batches of `size`.
+fn generate_batches(
+    folder: &TempDir,
+    input: &Path,
+    size: &str,
+    force: bool,
+) -> std::process::Output {
+    let mut command = v6map();
+    command
+        .arg("generate")
+        .arg(input)
+        .arg("-o")
+        .arg(folder.path().join("add.xml"))
+        .args(["--batch-size", size]);
+    if force {
+        command.arg("--force");
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn old_batches_refused_without_force() {
+    let folder = TempDir::new().unwrap();
+    let input = write_file(&folder, "inventory.csv", &inventory(5));
+    assert_eq!(
+        generate_batches(&folder, &input, "1", false).status.code(),
+        Some(0)
+    );
+    fs::remove_file(folder.path().join("add-0001.xml")).unwrap();
+    fs::remove_file(folder.path().join("add-0002.xml")).unwrap();
+
+    let output = generate_batches(&folder, &input, "3", false);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("add-0003.xml' and 2 more left from an earlier batch run"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert!(
+        !folder.path().join("add-0001.xml").exists(),
+        "nothing is written"
+    );
+}
+
+#[test]
+fn old_batches_removed_with_force() {
+    let folder = TempDir::new().unwrap();
+    let input = write_file(&folder, "inventory.csv", &inventory(5));
+    assert_eq!(
+        generate_batches(&folder, &input, "1", false).status.code(),
+        Some(0)
+    );
+
+    let output = generate_batches(&folder, &input, "3", true);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(stderr_of(&output).contains("removed 3 batch file(s) of an earlier run"));
+    assert_eq!(
+        entries(folder.path()),
+        ["add-0001.xml", "add-0002.xml", "inventory.csv"]
+    );
+    let mut all = Vec::new();
+    for name in ["add-0001.xml", "add-0002.xml"] {
+        all.extend(pairs(
+            &fs::read_to_string(folder.path().join(name)).unwrap(),
+        ));
+    }
+    assert_eq!(all.len(), 5, "every record once across the new set");
+}
+
+#[test]
+fn same_input_twice_refused() {
+    let folder = TempDir::new().unwrap();
+    let input = write_file(&folder, "inventory.csv", &inventory(2));
+    let output = v6map()
+        .arg("generate")
+        .arg(&input)
+        .arg(folder.path().join(".").join("inventory.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("are the same file, named twice"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(output.stdout.is_empty());
+}

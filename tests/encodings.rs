@@ -1,5 +1,6 @@
 //! Input encodings through the binary, for `generate` and `check`: UTF-16 with
-//! a byte-order mark is transcoded, and every other encoding problem (UTF-32,
+//! a byte-order mark is transcoded (except for an upload file, whose form
+//! fields Qualys could not read), and every other encoding problem (UTF-32,
 //! Latin-1, invalid UTF-8, NUL bytes) is exactly one error that names the byte
 //! offset. `generate` adds its `empty-inventory` summary when no input gave a
 //! valid record.
@@ -17,6 +18,12 @@ const CSV: &str =
     "v4,v6\n0.0.0.2,2001:470:8418:a18::a0a:1805\n0.0.0.3,2001:470:8418:a18::a0a:ab7\n";
 
 const UPLOAD: &str = "action=add&xml_data=\n<IP_MAP_LIST>\n<IP_MAP>\n<V4>0.0.0.2</V4>\n<V6>2001:470:8418:a18::a0a:1805</V6>\n</IP_MAP>\n</IP_MAP_LIST>\n";
+
+const LIST_OUTPUT: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n\
+<!DOCTYPE IP_MAP_LIST_OUTPUT SYSTEM \"https://qualysapi.qualys.com/api/2.0/fo/asset/ip/v4_v6/ip_map_list_output.dtd\">\n\
+<IP_MAP_LIST_OUTPUT>\n<RESPONSE>\n<DATETIME>2017-11-28T19:42:10Z</DATETIME>\n<IP_MAP_LIST>\n\
+<IP_MAP>\n<ID>46947</ID>\n<V4>0.0.0.7</V4>\n<V6>2001:470:8418:a18::a0a:1805</V6>\n</IP_MAP>\n\
+</IP_MAP_LIST>\n</RESPONSE>\n</IP_MAP_LIST_OUTPUT>\n";
 
 fn write(folder: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     let path = folder.path().join(name);
@@ -183,22 +190,37 @@ fn generate_nul_byte_one_error() {
     assert!(message.contains("NUL"), "{message}");
 }
 
+/// A Qualys list output saved as UTF-16 is transcoded and checked.
 #[test]
-fn check_utf16_le_upload_transcoded() {
+fn check_utf16_le_list_output_transcoded() {
     let folder = TempDir::new().unwrap();
-    let path = write(&folder, "le.xml", &utf16(UPLOAD, true));
+    let path = write(&folder, "le.xml", &utf16(LIST_OUTPUT, true));
     let (code, findings) = check(&path);
     assert_eq!(code, 0, "{findings:#?}");
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
 #[test]
-fn check_utf16_be_upload_transcoded() {
+fn check_utf16_be_list_output_transcoded() {
     let folder = TempDir::new().unwrap();
-    let path = write(&folder, "be.xml", &utf16(UPLOAD, false));
+    let path = write(&folder, "be.xml", &utf16(LIST_OUTPUT, false));
     let (code, findings) = check(&path);
     assert_eq!(code, 0, "{findings:#?}");
     assert!(findings.is_empty(), "{findings:#?}");
+}
+
+/// An upload file is sent as bytes, and a UTF-16 form body has no readable
+/// form fields for Qualys, so it is one error instead.
+#[test]
+fn check_utf16_upload_rejected_once() {
+    let folder = TempDir::new().unwrap();
+    for little_endian in [true, false] {
+        let path = write(&folder, "upload.xml", &utf16(UPLOAD, little_endian));
+        let (code, findings) = check(&path);
+        assert_eq!(code, 1, "{findings:#?}");
+        let message = one_error(&findings, "form-header", 0);
+        assert!(message.contains("UTF-16"), "{message}");
+    }
 }
 
 #[test]

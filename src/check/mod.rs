@@ -158,11 +158,12 @@ fn sort_in_file(diagnostics: &mut [Diagnostic]) {
 
 /// Checks one file on its own: its kind, form header, XML, DTD and values.
 pub fn check_document(name: &str, bytes: Vec<u8>, tuning: &Tuning) -> FileCheck {
-    let source = match SourceFile::decode(name, bytes, Rule::NotWellFormed) {
-        Ok(source) => Arc::new(source),
-        Err(diagnostic) => {
+    let utf16 = utf16_encoding(&bytes);
+    let source = match SourceFile::decode_lossy(name, bytes, Rule::NotWellFormed) {
+        (source, None) => Arc::new(source),
+        (source, Some(diagnostic)) => {
             return FileCheck {
-                source: Arc::new(SourceFile::new(name, String::new())),
+                source: Arc::new(source),
                 kind: DocumentKind::Unknown,
                 diagnostics: vec![*diagnostic],
                 chunked: false,
@@ -170,6 +171,22 @@ pub fn check_document(name: &str, bytes: Vec<u8>, tuning: &Tuning) -> FileCheck 
             }
         }
     };
+    if let (Some(encoding), true) = (utf16, form::looks_like_form(source.text())) {
+        // curl sends the file's bytes unchanged, so a UTF-16 form body reaches
+        // Qualys as NUL-interleaved bytes with no readable action parameter.
+        return FileCheck {
+            diagnostics: vec![Diagnostic::new(
+                Rule::FormHeader,
+                format!("the upload file is {encoding}, so Qualys would receive no readable form fields"),
+            )
+            .with_help("save it as UTF-8 without a byte-order mark (iconv -f UTF-16 -t UTF-8), or let v6map write it with generate -o FILE")
+            .at(source.location(0, 0))],
+            source,
+            kind: DocumentKind::Unknown,
+            chunked: false,
+            records: RecordTable::default(),
+        };
+    }
     let mut check = FileCheck {
         source: source.clone(),
         kind: DocumentKind::Unknown,
@@ -401,6 +418,16 @@ fn read_input(
             .with_help("check the path and the file's permissions")
     })?;
     Ok((input.to_string(), bytes))
+}
+
+/// Names the UTF-16 encoding that a byte-order mark announces, if any.
+fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => None,
+        [0xFF, 0xFE, ..] => Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] => Some("UTF-16BE"),
+        _ => None,
+    }
 }
 
 /// A set of files whose records are compared with each other.

@@ -726,9 +726,9 @@ fn check_id(value: &LeafValue, site: &ValueSite, source: RecordSource, out: &mut
         out.push(
             Diagnostic::new(
                 Rule::WhitespaceInValue,
-                format!("whitespace around ID '{id}' was trimmed ({})", site.label),
+                format!("ID '{id}' has whitespace around it ({})", site.label),
             )
-            .with_help("remove the spaces, tabs or line breaks around the value in the source")
+            .with_help(crate::rules::WHITESPACE_HELP)
             .at(site.location(0, value.text.len())),
         );
     }

@@ -606,3 +606,14 @@ fn missing_folder_checked_for_batches() {
         error.message
     );
 }
+
+#[test]
+fn spreadsheet_safe_prefixes_formulas() {
+    assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+    assert_eq!(spreadsheet_safe("+1"), "'+1");
+    assert_eq!(spreadsheet_safe("@sum"), "'@sum");
+    assert_eq!(
+        spreadsheet_safe("0.0.0.1,2001:db8::1"),
+        "0.0.0.1,2001:db8::1"
+    );
+}

@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use csv::ByteRecord;
 
-use super::{clean_name, custom_id_warning, FieldKind, FieldNames, Inventory, InventoryOptions};
+use super::{
+    clean_name, custom_id_warning, FieldKind, FieldNames, Inventory, InventoryOptions, RowFields,
+};
 use crate::address::trim_ascii_whitespace;
 use crate::diagnostic::{Diagnostic, Rule, Severity};
-use crate::record::{Origin, Record, Span};
+use crate::record::Span;
 use crate::rules::{self, ValueSite};
 use crate::source::SourceFile;
 
@@ -392,7 +394,13 @@ impl RowReader<'_> {
                 .with_help("add the closing '\"', and write a quote inside a quoted field as '\"\"'")
                 .at(self.file.location(quote, 1)),
             );
-            inventory.finish_row(first_diagnostic, None, self.file, row_start, raw);
+            inventory.finish_row(
+                first_diagnostic,
+                RowFields::default(),
+                self.file,
+                row_start,
+                raw,
+            );
             return;
         }
 
@@ -418,7 +426,13 @@ impl RowReader<'_> {
                 ))
                 .at(self.file.location(row_start, raw.len())),
             );
-            inventory.finish_row(first_diagnostic, None, self.file, row_start, raw);
+            inventory.finish_row(
+                first_diagnostic,
+                RowFields::default(),
+                self.file,
+                row_start,
+                raw,
+            );
             return;
         }
         if count > expected {
@@ -451,20 +465,8 @@ impl RowReader<'_> {
                 Some(Box::<str>::from(id))
             });
 
-        let record = match (v4, v6) {
-            (Some((v4, v4_span)), Some((v6, v6_span))) => Some(Record {
-                v4,
-                v6,
-                id,
-                origin: Origin {
-                    file: Arc::clone(self.file),
-                    v4: v4_span,
-                    v6: v6_span,
-                },
-            }),
-            _ => None,
-        };
-        inventory.finish_row(first_diagnostic, record, self.file, row_start, raw);
+        let fields = RowFields { v4, v6, id };
+        inventory.finish_row(first_diagnostic, fields, self.file, row_start, raw);
     }
 
     /// Reports fields beyond the header: a warning when they are all empty, an

@@ -15,10 +15,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::json_syntax::{JsonString, Lexer, SyntaxError, Value};
-use super::{custom_id_warning, FieldKind, FieldNames, InputFormat, Inventory, InventoryOptions};
+use super::{
+    custom_id_warning, FieldKind, FieldNames, InputFormat, Inventory, InventoryOptions, RowFields,
+};
 use crate::address::trim_ascii_whitespace;
 use crate::diagnostic::{Diagnostic, Rule, Severity};
-use crate::record::{Origin, Record, Span};
+use crate::record::Span;
 use crate::rules::{self, ValueSite};
 use crate::source::SourceFile;
 
@@ -270,7 +272,13 @@ impl<'a> JsonReader<'a> {
             .at(self.file.location(start, end - start)),
         );
         let raw = self.text.get(start..end).unwrap_or_default();
-        inventory.finish_row(first_diagnostic, None, self.file, start, raw);
+        inventory.finish_row(
+            first_diagnostic,
+            RowFields::default(),
+            self.file,
+            start,
+            raw,
+        );
         Ok(())
     }
 
@@ -296,21 +304,9 @@ impl<'a> JsonReader<'a> {
         let v4 = self.address(FieldKind::V4, &fields, start, place, inventory);
         let v6 = self.address(FieldKind::V6, &fields, start, place, inventory);
         let id = self.id(&fields, place, inventory);
-        let record = match (v4, v6) {
-            (Some((v4, v4_span)), Some((v6, v6_span))) => Some(Record {
-                v4,
-                v6,
-                id,
-                origin: Origin {
-                    file: Arc::clone(self.file),
-                    v4: v4_span,
-                    v6: v6_span,
-                },
-            }),
-            _ => None,
-        };
+        let fields = RowFields { v4, v6, id };
         let raw = self.text.get(start..end).unwrap_or_default();
-        inventory.finish_row(first_diagnostic, record, self.file, start, raw);
+        inventory.finish_row(first_diagnostic, fields, self.file, start, raw);
         Ok(())
     }
 
@@ -560,11 +556,19 @@ impl<'a> JsonReader<'a> {
                     pointer(place, &member.key.value)
                 ),
             )
-            .with_help(format!(
-                "quote the value: \"{}\": \"{}\"; v6map never converts numbers to addresses, because 1 would silently become 0.0.0.1",
-                member.key.value,
-                kind.example()
-            ))
+            .with_help(if member.value.describe().starts_with("number") {
+                format!(
+                    "quote the value: \"{}\": \"{}\"; v6map never converts numbers to addresses, because 1 would silently become 0.0.0.1",
+                    member.key.value,
+                    kind.example()
+                )
+            } else {
+                format!(
+                    "give the key a string value, such as \"{}\": \"{}\", or delete the record",
+                    member.key.value,
+                    kind.example()
+                )
+            })
             .at(self.file.location(member.value_start, member.value_end - member.value_start)),
         );
     }
@@ -600,7 +604,13 @@ impl<'a> JsonReader<'a> {
                 .text
                 .get(row_start..line_end.max(row_start))
                 .unwrap_or_default();
-            inventory.finish_row(first_diagnostic, None, self.file, row_start, raw);
+            inventory.finish_row(
+                first_diagnostic,
+                RowFields::default(),
+                self.file,
+                row_start,
+                raw,
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ mod json_syntax;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Location, Rule};
-use crate::record::Record;
+use crate::record::{Origin, Record, Span};
 use crate::source::SourceFile;
 
 /// The format of an inventory file.
@@ -236,15 +236,23 @@ fn custom_id_warning(id: &str, label: &str, location: Location) -> Diagnostic {
     .at(location)
 }
 
+/// The values read from one row or object, each with its span.
+#[derive(Default)]
+struct RowFields {
+    v4: Option<(std::net::Ipv4Addr, Span)>,
+    v6: Option<(std::net::Ipv6Addr, Span)>,
+    id: Option<Box<str>>,
+}
+
 impl Inventory {
     /// Ends one row or object. When an error was reported from diagnostic
     /// `first_diagnostic` on, the row is rejected with its raw text; otherwise
-    /// `record` is kept.
+    /// a record is kept when both addresses were read.
     fn finish_row(
         &mut self,
         first_diagnostic: usize,
-        record: Option<Record>,
-        file: &SourceFile,
+        fields: RowFields,
+        file: &Arc<SourceFile>,
         row_offset: usize,
         raw: &str,
     ) {
@@ -252,6 +260,23 @@ impl Inventory {
             .diagnostics
             .get(first_diagnostic..)
             .and_then(|new| new.iter().find(|d| d.is_error()));
+        let record = match fields {
+            RowFields {
+                v4: Some((v4, v4_span)),
+                v6: Some((v6, v6_span)),
+                id,
+            } => Some(Record {
+                v4,
+                v6,
+                id,
+                origin: Origin {
+                    file: Arc::clone(file),
+                    v4: v4_span,
+                    v6: v6_span,
+                },
+            }),
+            _ => None,
+        };
         match (first_error, record) {
             (Some(error), _) => {
                 let rejected = RejectedRow {
