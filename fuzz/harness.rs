@@ -200,6 +200,7 @@ pub fn generate(data: &[u8]) {
         skip_invalid: selector & 0x40 != 0,
         rejects: None,
     };
+
     let mut stdin = std::io::Cursor::new(inventory.to_vec());
     let mut stdout = Vec::new();
     let Ok(outcome) = v6map::generate::run(&options, &mut stdin, &mut stdout) else {
@@ -210,6 +211,7 @@ pub fn generate(data: &[u8]) {
         assert!(stdout.is_empty());
         return;
     }
+
     let text = String::from_utf8(stdout).expect("the upload is UTF-8");
     let (header, xml) = text.split_once('\n').expect("a header line");
     assert!(

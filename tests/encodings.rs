@@ -1,9 +1,9 @@
-//! Input encodings through the binary, for `generate` and `check`: UTF-16 with
-//! a byte-order mark is transcoded (except for an upload file, whose form
-//! fields Qualys could not read), and every other encoding problem (UTF-32,
-//! Latin-1, invalid UTF-8, NUL bytes) is exactly one error that names the byte
-//! offset. `generate` adds its `empty-inventory` summary when no input gave a
-//! valid record.
+//! Input encodings through the binary, for `generate` and `check`. UTF-16
+//! with a byte-order mark is transcoded, except for an upload file, whose
+//! form fields Qualys could not read. Every other encoding problem (UTF-32,
+//! Latin-1, invalid UTF-8, NUL bytes) is exactly one error that names the
+//! byte offset. `generate` adds its `empty-inventory` summary when no input
+//! gave a valid record.
 
 use std::fs;
 use std::path::PathBuf;
