@@ -71,6 +71,10 @@ pub struct Tuning {
     pub chunk_bytes: usize,
     /// The number of threads that check chunks.
     pub threads: usize,
+    /// Whether chunks read `IP_MAP` elements in the layout that `generate`
+    /// writes directly, without roxmltree. The findings are the same either
+    /// way; turning this off is for tests that compare the two readers.
+    pub fast_path: bool,
 }
 
 impl Default for Tuning {
@@ -80,6 +84,7 @@ impl Default for Tuning {
             chunk_bytes: 8192,
             // NOTE: capped at two threads, the only count measured so far.
             threads: std::thread::available_parallelism().map_or(1, |count| count.get().min(2)),
+            fast_path: true,
         }
     }
 }
