@@ -532,4 +532,45 @@ mod tests {
         assert_eq!(skip_comment_or_pi(b"<!-- a", 0), None);
         assert_eq!(skip_comment_or_pi(b"<![CDATA[x]]>", 0), None);
     }
+
+    #[test]
+    fn plain_sample_is_plain_and_valid() {
+        let bytes = PLAIN_SAMPLE.as_bytes();
+        let end = bytes.len() - WRAPPER_END.len();
+        let first = plain_ip_map(bytes, WRAPPER_START.len(), end).unwrap();
+        assert!(first.id.is_some());
+        let second = plain_ip_map(bytes, first.end, end).unwrap();
+        assert_eq!(second.end, end);
+        assert!(second.id.is_none());
+        assert!(second.v4.content.is_empty());
+        assert!(plain_layout_is_valid(Dtd::bundled("ip_map_list")));
+        assert!(plain_layout_is_valid(None));
+    }
+
+    #[test]
+    fn plain_leaf_takes_only_plain_text() {
+        let leaf = |text: &str| plain_leaf(text.as_bytes(), 0, text.len(), b"<V4>", b"</V4>");
+        assert_eq!(
+            leaf("<V4> 0.0.0.1\t</V4>"),
+            Some(PlainLeaf {
+                element: 0..18,
+                content: 4..13
+            })
+        );
+        assert_eq!(leaf("<V4></V4>").map(|leaf| leaf.content), Some(4..4));
+        for text in [
+            "<V4>a&amp;</V4>",
+            "<V4>a\r</V4>",
+            "<V4>a></V4>",
+            "<V4>\u{e9}</V4>",
+            "<V4>\u{1}</V4>",
+            "<V4 >a</V4>",
+            "<V4>a</V4 >",
+            "<V4/>",
+            "<V4>a</V6>",
+            "<V4>a",
+        ] {
+            assert_eq!(leaf(text), None, "{text:?}");
+        }
+    }
 }
