@@ -261,6 +261,11 @@ static PLAIN_TEXT: [bool; 256] = {
     table
 };
 
+/// The bytes per record assumed when a chunk reserves room for its records:
+/// the length of `<IP_MAP><V4>0.0.0.1</V4><V6>::</V6></IP_MAP>`. A chunk
+/// of shorter elements only makes its table grow.
+const SHORTEST_PLAIN_IP_MAP: usize = 44;
+
 /// A leaf element such as `<V4>text</V4>` read by the plain reader.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PlainLeaf {
@@ -392,9 +397,10 @@ fn check_chunk_plain(
     let text = file.text();
     let bytes = text.as_bytes();
     let end = range.end.min(bytes.len());
+    // Room for every record, so the table does not grow; the rest is returned below.
     let mut result = ChunkResult {
         diagnostics: Vec::new(),
-        records: RecordTable::default(),
+        records: RecordTable::with_capacity(range.start, range.len() / SHORTEST_PLAIN_IP_MAP),
         children: Vec::new(),
     };
     // Ranges are the file's own, so the mapping is the identity.
@@ -429,6 +435,7 @@ fn check_chunk_plain(
         count += 1;
         position = ip_map.end;
     }
+    result.records.shrink_to_fit();
     if count > 0 {
         result.children.push(RootChild::Elements {
             name: "IP_MAP".to_string(),

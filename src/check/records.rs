@@ -95,6 +95,25 @@ impl RecordTable {
         });
     }
 
+    /// Returns an empty table with room for `count` records whose values
+    /// start at or after `base`.
+    pub fn with_capacity(base: usize, count: usize) -> RecordTable {
+        RecordTable {
+            parts: vec![RecordPart {
+                base,
+                records: Vec::with_capacity(count),
+            }],
+        }
+    }
+
+    /// Gives back the room that [`with_capacity`](Self::with_capacity) reserved and no record took.
+    pub fn shrink_to_fit(&mut self) {
+        self.parts.retain(|part| !part.records.is_empty());
+        for part in &mut self.parts {
+            part.records.shrink_to_fit();
+        }
+    }
+
     /// Moves the records of `other`, which come later in the file, to the end.
     pub fn append(&mut self, other: RecordTable) {
         self.parts.extend(other.parts);
