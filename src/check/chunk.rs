@@ -511,9 +511,7 @@ pub(crate) fn check_chunked(
             for child in &result.children {
                 match child {
                     RootChild::Elements { name, count } => {
-                        for _ in 0..*count {
-                            matcher.feed_element(name).ok()?;
-                        }
+                        matcher.feed_elements(name, *count).ok()?;
                     }
                     RootChild::Text => matcher.feed_text().ok()?,
                 }

@@ -163,9 +163,15 @@ pub(crate) fn group_duplicates(
             .iter()
             .flat_map(|(_, table)| table.iter().map(|(_, record)| record))
     };
-    // One vector at a time, so that the peak memory is the larger of the two.
-    let repeated_v4 = repeated(all().map(|record| record.v4).collect());
-    let repeated_v6 = repeated(all().map(CompactRecord::v6_key).collect());
+    // One vector at a time, so that the peak memory is the larger of the two;
+    // each is allocated at its final size, so that it is written only once.
+    let total = group.iter().map(|(_, table)| table.len()).sum();
+    let mut v4 = Vec::with_capacity(total);
+    v4.extend(all().map(|record| record.v4));
+    let repeated_v4 = repeated(v4);
+    let mut v6 = Vec::with_capacity(total);
+    v6.extend(all().map(CompactRecord::v6_key));
+    let repeated_v6 = repeated(v6);
     if repeated_v4.is_empty() && repeated_v6.is_empty() {
         return Vec::new();
     }
