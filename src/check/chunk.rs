@@ -266,6 +266,10 @@ static PLAIN_TEXT: [bool; 256] = {
 /// of shorter elements only makes its table grow.
 const SHORTEST_PLAIN_IP_MAP: usize = 44;
 
+/// The most records a chunk reserves room for. A chunk is much longer than
+/// `Tuning::chunk_bytes` only when an element in it is, so it holds few records.
+const MAX_RESERVED_RECORDS: usize = 4096;
+
 /// A leaf element such as `<V4>text</V4>` read by the plain reader.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PlainLeaf {
@@ -400,7 +404,10 @@ fn check_chunk_plain(
     // Room for every record, so the table does not grow; the rest is returned below.
     let mut result = ChunkResult {
         diagnostics: Vec::new(),
-        records: RecordTable::with_capacity(range.start, range.len() / SHORTEST_PLAIN_IP_MAP),
+        records: RecordTable::with_capacity(
+            range.start,
+            (range.len() / SHORTEST_PLAIN_IP_MAP).min(MAX_RESERVED_RECORDS),
+        ),
         children: Vec::new(),
     };
     // Ranges are the file's own, so the mapping is the identity.
