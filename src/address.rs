@@ -598,7 +598,7 @@ pub fn in_zero_block(address: Ipv4Addr) -> bool {
 mod tests {
     use super::*;
 
-    /// The rule for an address by the prefix tables alone, without the fast path.
+    /// Classifies an address by the prefix tables alone, without the fast path.
     fn rule_by_tables(address: Ipv6Addr) -> Option<Rule> {
         let tables = v6_tables();
         if address.is_unspecified()

@@ -210,7 +210,7 @@ fn space() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec!["", "", "\n", "\n  ", " ", "\t", "\r\n", "\n\n"])
 }
 
-/// An `IP_MAP` in the plain layout, with any values and white space.
+/// Generates an `IP_MAP` in the plain layout, with any values and white space.
 fn plain_ip_map() -> impl Strategy<Value = String> {
     (
         prop::option::of(value()),

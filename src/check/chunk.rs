@@ -17,17 +17,17 @@
 //! NOTE: that fallback, and every list output, is parsed whole, which takes
 //! several times the file's size in memory. Only uploads are chunked.
 //!
-//! Most chunks hold only `IP_MAP` elements in the layout `generate` writes:
-//! `<IP_MAP>`, an optional `<ID>`, then `<V4>` and `<V6>`, each with plain
-//! text, and white space between the tags. The plain reader takes such
+//! Most chunks contain only `IP_MAP` elements in the layout `generate`
+//! writes: `<IP_MAP>`, an optional `<ID>`, then `<V4>` and `<V6>`, each with
+//! plain text, and white space between the tags. The plain reader takes such
 //! elements straight from the bytes, without building a tree. Plain text is
-//! printable ASCII without `<`, `>` and `&`, plus tab and line feed, so an
-//! XML parser reads it as exactly its bytes: it holds no reference, no CDATA
-//! section, no line end to normalise and no character XML forbids. Such an
-//! element is well-formed, and the bundled DTD accepts it (checked once per
-//! document on a sample), so the reader applies the value rules to its
-//! values directly. At the first element that does not fit, the rest of
-//! the chunk goes to roxmltree, which reports it as before.
+//! printable ASCII without `<`, `>` and `&`, plus tab and line feed. An XML
+//! parser reads such text as exactly its bytes, because it contains no
+//! reference, no CDATA section, no line end to normalise and no character
+//! that XML forbids. Such an element is well-formed, and the bundled DTD
+//! accepts it (checked once per document on a sample), so the reader applies
+//! the value rules to its values directly. At the first element that does
+//! not fit, the rest of the chunk goes to roxmltree, which reports it as before.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -266,8 +266,9 @@ static PLAIN_TEXT: [bool; 256] = {
 /// of shorter elements only makes its table grow.
 const SHORTEST_PLAIN_IP_MAP: usize = 44;
 
-/// The most records a chunk reserves room for. A chunk is much longer than
-/// `Tuning::chunk_bytes` only when an element in it is, so it holds few records.
+/// The maximum number of records a chunk reserves room for. A chunk is much
+/// longer than `Tuning::chunk_bytes` only when an element in it is, so such a
+/// chunk contains few records.
 const MAX_RESERVED_RECORDS: usize = 4096;
 
 /// A leaf element such as `<V4>text</V4>` read by the plain reader.
@@ -401,7 +402,9 @@ fn check_chunk_plain(
     let text = file.text();
     let bytes = text.as_bytes();
     let end = range.end.min(bytes.len());
-    // Room for every record, so the table does not grow; the rest is returned below.
+
+    // Room for every record, so that the table does not grow. The room that
+    // no record takes is returned after the loop.
     let mut result = ChunkResult {
         diagnostics: Vec::new(),
         records: RecordTable::with_capacity(
@@ -415,6 +418,7 @@ fn check_chunk_plain(
         base: 0,
         synthetic: 0,
     };
+
     let mut position = range.start;
     let mut count = 0;
     loop {
@@ -443,12 +447,14 @@ fn check_chunk_plain(
         position = ip_map.end;
     }
     result.records.shrink_to_fit();
+
     if count > 0 {
         result.children.push(RootChild::Elements {
             name: "IP_MAP".to_string(),
             count,
         });
     }
+
     if position < range.end {
         let rest = check_chunk(file, position..range.end, dtd)?;
         result.children.extend(rest.children);

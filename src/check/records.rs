@@ -106,7 +106,7 @@ impl RecordTable {
         }
     }
 
-    /// Gives back the room that [`with_capacity`](Self::with_capacity) reserved and no record took.
+    /// Frees the room that [`with_capacity`](Self::with_capacity) reserved and no record took.
     pub fn shrink_to_fit(&mut self) {
         self.parts.retain(|part| !part.records.is_empty());
         for part in &mut self.parts {
@@ -163,8 +163,8 @@ pub(crate) fn group_duplicates(
             .iter()
             .flat_map(|(_, table)| table.iter().map(|(_, record)| record))
     };
-    // One vector at a time, so that the peak memory is the larger of the two;
-    // each is allocated at its final size, so that it is written only once.
+    // One vector at a time, so that the peak memory is the larger of the two.
+    // Each is allocated at its final size, so that it is written only once.
     let total = group.iter().map(|(_, table)| table.len()).sum();
     let mut v4 = Vec::with_capacity(total);
     v4.extend(all().map(|record| record.v4));

@@ -118,10 +118,10 @@ impl<'d> ContentMatcher<'d> {
             .map_err(|problem| self.error(problem, None))
     }
 
-    /// Feeds `count` child elements with the same qualified name; the same as
-    /// calling [`feed_element`](ContentMatcher::feed_element) `count` times
-    /// and stopping at the first error, but once a child leaves the matcher
-    /// as it was, the others are counted without matching each.
+    /// Feeds `count` child elements with the same qualified name. The result is
+    /// the same as calling [`feed_element`](ContentMatcher::feed_element)
+    /// `count` times and stopping at the first error. Once a child leaves the
+    /// matcher as it was, the others are counted without matching each.
     pub fn feed_elements(&mut self, name: &str, count: usize) -> Result<(), MatchError> {
         for fed in 0..count {
             let before = (self.state, self.seen, self.skipped, self.after_unknown);
