@@ -543,10 +543,16 @@ pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
 /// Classifies a parsed V6 address like [`classify_v6`], quoting `written`,
 /// the value as the user wrote it, instead of the canonical form.
 pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<AddressFinding> {
-    // Fast path: every prefix below has a first group of 0, ffxx, fe80 - febf,
-    // 2001 or 3fff, so any other address is an ordinary global address.
-    let first_group = address.segments()[0];
-    if !matches!(first_group, 0 | 0x2001 | 0x3fff | 0xfe80..=0xfebf | 0xff00..=0xffff) {
+    // Fast path: every prefix below starts with the groups 0, ffxx, fe80 - febf,
+    // 2001:db8 or 3fff:0 - 3fff:fff, so any other address is an ordinary global address.
+    let [first_group, second_group, ..] = address.segments();
+    let may_be_special = match first_group {
+        0 | 0xfe80..=0xfebf | 0xff00..=0xffff => true,
+        0x2001 => second_group == 0x0db8,
+        0x3fff => second_group < 0x1000,
+        _ => false,
+    };
+    if !may_be_special {
         return None;
     }
     let tables = v6_tables();
@@ -617,7 +623,40 @@ pub fn in_zero_block(address: Ipv4Addr) -> bool {
 mod tests {
     use super::*;
 
+    /// Classifies an address by the prefix tables alone, without the fast path.
+    fn rule_by_tables(address: Ipv6Addr) -> Option<Rule> {
+        let tables = v6_tables();
+        if address.is_unspecified()
+            || address.is_loopback()
+            || tables.ipv4_mapped.contains(&address)
+            || tables.ipv4_compatible.contains(&address)
+            || tables.multicast.contains(&address)
+        {
+            Some(Rule::V6SpecialUse)
+        } else if tables.link_local.contains(&address) {
+            Some(Rule::V6LinkLocal)
+        } else if tables
+            .documentation
+            .iter()
+            .any(|net| net.contains(&address))
+        {
+            Some(Rule::V6Documentation)
+        } else {
+            None
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn classify_v6_fast_path_agrees_with_tables(
+            first in proptest::sample::select(vec![0u16, 1, 0x2000, 0x2001, 0x2002, 0x3ffe, 0x3fff, 0x4000, 0xfe7f, 0xfe80, 0xfebf, 0xfec0, 0xfeff, 0xff00, 0xffff]),
+            second in proptest::sample::select(vec![0u16, 1, 0x0db7, 0x0db8, 0x0db9, 0x0fff, 0x1000, 0xffff]),
+            rest in proptest::array::uniform6(proptest::sample::select(vec![0u16, 1, 0xffff, 0x1234])),
+        ) {
+            let address = Ipv6Addr::new(first, second, rest[0], rest[1], rest[2], rest[3], rest[4], rest[5]);
+            proptest::prop_assert_eq!(classify_v6(address).map(|finding| finding.rule), rule_by_tables(address));
+        }
+
         #[test]
         fn v4_plain_agrees_with_std(value in "[0-9.]{0,16}") {
             if let Some(address) = parse_v4_plain(value.as_bytes()) {

@@ -71,6 +71,10 @@ pub struct Tuning {
     pub chunk_bytes: usize,
     /// The number of threads that check chunks.
     pub threads: usize,
+    /// Whether chunks read `IP_MAP` elements in the layout that `generate`
+    /// writes directly, without roxmltree. The findings are the same either
+    /// way; turning this off is for tests that compare the two readers.
+    pub fast_path: bool,
 }
 
 impl Default for Tuning {
@@ -80,6 +84,7 @@ impl Default for Tuning {
             chunk_bytes: 8192,
             // NOTE: capped at two threads, the only count measured so far.
             threads: std::thread::available_parallelism().map_or(1, |count| count.get().min(2)),
+            fast_path: true,
         }
     }
 }
@@ -205,8 +210,26 @@ pub fn check_document(name: &str, bytes: Vec<u8>, tuning: &Tuning) -> FileCheck 
         } else if let Some(diagnostic) = upload::encoded_value(&source, header.body_start) {
             check.diagnostics.push(diagnostic);
         } else {
-            upload::check_body(&source, header.body_start, &mut check.diagnostics);
-            check_xml(&mut check, header.body_start, true, tuning);
+            let body_start = header.body_start;
+            if text.len() - body_start > tuning.chunk_threshold && tuning.threads > 1 {
+                // The scan for form-unsafe characters runs beside the XML check.
+                let body = std::thread::scope(|scope| {
+                    let scan = scope.spawn(|| {
+                        let mut found = Vec::new();
+                        upload::check_body(&source, body_start, &mut found);
+                        found
+                    });
+                    check_xml(&mut check, body_start, true, tuning);
+                    scan.join()
+                });
+                match body {
+                    Ok(found) => check.diagnostics.extend(found),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            } else {
+                upload::check_body(&source, body_start, &mut check.diagnostics);
+                check_xml(&mut check, body_start, true, tuning);
+            }
         }
     } else if content.starts_with('<') {
         check_xml(&mut check, 0, false, tuning);
@@ -395,6 +418,7 @@ fn read_input(
     input: &str,
     stdin: &mut dyn Read,
     stdin_used: &mut bool,
+    threads: usize,
 ) -> Result<(String, Vec<u8>), RunError> {
     let mut bytes = Vec::new();
     if input == "-" {
@@ -410,7 +434,7 @@ fn read_input(
             .map_err(|error| RunError::new(format!("failed to read standard input: {error}")))?;
         return Ok((STDIN_NAME.to_string(), bytes));
     }
-    let bytes = std::fs::read(input).map_err(|error| {
+    let bytes = read_file(input, threads).map_err(|error| {
         RunError::new(format!("cannot read '{input}': {error}"))
             .with_help("check the path and the file's permissions")
     })?;
@@ -425,6 +449,49 @@ fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
         [0xFE, 0xFF, ..] => Some("UTF-16BE"),
         _ => None,
     }
+}
+
+/// Regular files at least this big are read by two threads, one half each,
+/// so that the kernel copies both halves at once.
+const SPLIT_READ_BYTES: u64 = 16 << 20;
+
+/// Reads a whole file, with `threads` threads when it is big.
+fn read_file(path: &str, threads: usize) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    #[cfg(unix)]
+    if threads > 1 && metadata.is_file() && metadata.len() >= SPLIT_READ_BYTES {
+        if let Some(bytes) = read_halves(&mut file, metadata.len()) {
+            return Ok(bytes);
+        }
+        file = std::fs::File::open(path)?;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads the first `length` bytes in two halves at once, then anything
+/// appended since. Returns `None` on any error, for example when the file
+/// shrank, so that the caller reads it again from the start.
+#[cfg(unix)]
+fn read_halves(file: &mut std::fs::File, length: u64) -> Option<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    use std::os::unix::fs::FileExt;
+
+    let mut bytes = vec![0; usize::try_from(length).ok()?];
+    let middle = bytes.len() / 2;
+    let (first, second) = bytes.split_at_mut(middle);
+    let shared = &*file;
+    let (first_read, second_read) = std::thread::scope(|scope| {
+        let second_read = scope.spawn(|| shared.read_exact_at(second, middle as u64));
+        (shared.read_exact_at(first, 0), second_read.join())
+    });
+    first_read.ok()?;
+    second_read.ok()?.ok()?;
+    file.seek(SeekFrom::Start(length)).ok()?;
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// A set of files whose records are compared with each other.
@@ -442,7 +509,7 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
     let mut checks = Vec::new();
     let mut stdin_used = false;
     for input in &options.inputs {
-        match read_input(input, stdin, &mut stdin_used) {
+        match read_input(input, stdin, &mut stdin_used, tuning.threads) {
             Ok((name, bytes)) => checks.push(check_document(&name, bytes, &tuning)),
             Err(error) => outcome.unreadable.push(error),
         }
@@ -494,4 +561,40 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
     per_file.append(&mut outcome.diagnostics);
     outcome.diagnostics = per_file;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn halves_read_whole_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("big.xml");
+        let content: Vec<u8> = (0..10_001u32).map(|index| (index % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 10_001).unwrap(), content);
+
+        // A file that grew since its length was taken is read to its end.
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 6_000).unwrap(), content);
+
+        // A file that shrank is left to the caller to read again.
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 20_000), None);
+    }
+
+    #[test]
+    fn read_file_errors_name_the_cause() {
+        let directory = tempfile::tempdir().unwrap();
+        let error = read_file(&directory.path().display().to_string(), 2).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            std::fs::read(directory.path()).unwrap_err().kind()
+        );
+        let missing = directory.path().join("missing.xml");
+        assert!(read_file(&missing.display().to_string(), 2).is_err());
+    }
 }
