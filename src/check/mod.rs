@@ -501,6 +501,53 @@ enum DuplicateGroup {
     File(usize),
 }
 
+/// Compares the add uploads of a run with the list outputs of the same run,
+/// which show what the subscription already holds. Returns only the
+/// duplicates that involve both a list and an upload: those within one kind
+/// of file are reported by the groups in [`run`].
+fn conflicts_with_lists(checks: &[FileCheck]) -> Vec<Diagnostic> {
+    let lists = checks
+        .iter()
+        .filter(|check| check.kind == DocumentKind::ListOutput);
+    let adds = checks
+        .iter()
+        .filter(|check| check.kind == DocumentKind::Upload(Some(Action::Add)));
+    if lists.clone().next().is_none() || adds.clone().next().is_none() {
+        return Vec::new();
+    }
+    // Lists first, so that a conflict points at the upload's record and
+    // names the list's record as the one used first.
+    let group: Vec<_> = lists
+        .chain(adds)
+        .map(|check| (&check.source, &check.records))
+        .collect();
+    let kind_of = |file: &Arc<str>| {
+        checks
+            .iter()
+            .find(|check| Arc::ptr_eq(check.source.name(), file))
+            .map(|check| check.kind)
+    };
+    let mut conflicts = records::group_duplicates(&group, Severity::Error, Severity::Error);
+    conflicts.retain(|diagnostic| {
+        let files: Vec<&Arc<str>> = diagnostic
+            .location
+            .iter()
+            .chain(diagnostic.related.iter().map(|related| &related.location))
+            .map(|location| &location.file)
+            .collect();
+        let has = |kind: DocumentKind| files.iter().any(|file| kind_of(file) == Some(kind));
+        has(DocumentKind::ListOutput) && has(DocumentKind::Upload(Some(Action::Add)))
+    });
+    for diagnostic in &mut conflicts {
+        diagnostic.help = Some(
+            "the list output shows that Qualys already maps this address: drop the record \
+             from the upload, or remove the existing mapping first"
+                .to_string(),
+        );
+    }
+    conflicts
+}
+
 /// Runs `check` over every input. A file that cannot be read is recorded in
 /// `unreadable` and the others are still checked.
 pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome, RunError> {
@@ -539,6 +586,7 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
             max_severity,
         ));
     }
+    found.extend(conflicts_with_lists(&checks));
     for diagnostic in found {
         let owner = diagnostic.location.as_ref().and_then(|location| {
             checks
