@@ -360,3 +360,13 @@ fn list_output_alone_has_no_conflicts() {
         .iter()
         .all(|code| *code == "v6-documentation"));
 }
+
+#[test]
+fn file_named_twice_checked_once() {
+    let directory = TempDir::new().unwrap();
+    let add = upload(&directory, "add.xml", "add", &[("0.0.0.1", "2001:470::1")]);
+    let same = directory.path().join(".").join("add.xml");
+    let (code, findings) = check(&[&add, same.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{findings:?}");
+    assert!(findings.is_empty());
+}

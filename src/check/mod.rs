@@ -555,7 +555,17 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
     let mut outcome = CheckOutcome::default();
     let mut checks = Vec::new();
     let mut stdin_used = false;
+    // A file named twice (overlapping globs) is checked once, as linters do;
+    // otherwise each of its records would be a duplicate of itself.
+    let mut seen = std::collections::HashSet::new();
     for input in &options.inputs {
+        if input != "-" {
+            if let Ok(canonical) = std::fs::canonicalize(input) {
+                if !seen.insert(canonical) {
+                    continue;
+                }
+            }
+        }
         match read_input(input, stdin, &mut stdin_used, tuning.threads) {
             Ok((name, bytes)) => checks.push(check_document(&name, bytes, &tuning)),
             Err(error) => outcome.unreadable.push(error),
