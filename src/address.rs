@@ -14,12 +14,12 @@ use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::diagnostic::Rule;
 
-/// Why an address value was rejected or flagged, without its location.
+/// The reason an address value was rejected or flagged, without its location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddressFinding {
     /// The rule that fired.
     pub rule: Rule,
-    /// What is wrong, quoting the value.
+    /// The problem, quoting the value.
     pub message: String,
     /// How to fix it.
     pub help: String,
@@ -558,38 +558,38 @@ pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<A
     let tables = v6_tables();
     let bits = u128::from(address);
     let canonical = address.to_string();
-    let shown = written.unwrap_or(&canonical);
+    let quoted = written.unwrap_or(&canonical);
     let special =
         |message: String, help: &str| Some(AddressFinding::new(Rule::V6SpecialUse, message, help));
     let host_help = "V6 must be the global IPv6 address of the host that Qualys should scan";
     if address.is_unspecified() {
         return special(
-            format!("V6 '{shown}' is the unspecified address, not a host"),
+            format!("V6 '{quoted}' is the unspecified address, not a host"),
             host_help,
         );
     }
     if address.is_loopback() {
         return special(
-            format!("V6 '{shown}' is the loopback address, which never leaves a host"),
+            format!("V6 '{quoted}' is the loopback address, which never leaves a host"),
             host_help,
         );
     }
     if in_prefix(&tables.ipv4_mapped, bits) {
         return special(
-            format!("V6 '{shown}' is an IPv4-mapped address (::ffff:0:0/96), not an IPv6 host"),
+            format!("V6 '{quoted}' is an IPv4-mapped address (::ffff:0:0/96), not an IPv6 host"),
             "scan an IPv4 host by its IPv4 address directly; a mapping record is for a host with a real IPv6 address",
         );
     }
     if in_prefix(&tables.ipv4_compatible, bits) {
         let embedded = Ipv4Addr::from((u128::from(address) & 0xFFFF_FFFF) as u32);
         return special(
-            format!("V6 '{shown}' is a deprecated IPv4-compatible address (::{embedded}, inside ::/96), not an IPv6 host"),
+            format!("V6 '{quoted}' is a deprecated IPv4-compatible address (::{embedded}, inside ::/96), not an IPv6 host"),
             host_help,
         );
     }
     if in_prefix(&tables.multicast, bits) {
         return special(
-            format!("V6 '{shown}' is a multicast address (ff00::/8), not a host"),
+            format!("V6 '{quoted}' is a multicast address (ff00::/8), not a host"),
             host_help,
         );
     }
@@ -597,7 +597,7 @@ pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<A
         return Some(AddressFinding::new(
             Rule::V6LinkLocal,
             format!(
-                "V6 '{shown}' is link-local (fe80::/10), which a scanner cannot reach by routing"
+                "V6 '{quoted}' is link-local (fe80::/10), which a scanner cannot reach by routing"
             ),
             "use the host's global IPv6 address unless the scanner shares its link",
         ));
@@ -605,7 +605,7 @@ pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<A
     if let Some(prefix) = tables.documentation.iter().find(|net| in_prefix(net, bits)) {
         return Some(AddressFinding::new(
             Rule::V6Documentation,
-            format!("V6 '{shown}' is in the documentation prefix {prefix}, which is reserved for examples"),
+            format!("V6 '{quoted}' is in the documentation prefix {prefix}, which is reserved for examples"),
             "replace the example address with the host's real IPv6 address",
         ));
     }
