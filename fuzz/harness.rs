@@ -159,13 +159,22 @@ pub fn check_document(data: &[u8]) {
     }
     // Uploads over 8 MB are checked in chunks, which must give the same
     // findings as one whole parse; tiny chunks bring that path within reach.
-    let chunked = check::Tuning {
-        chunk_threshold: 0,
-        chunk_bytes: 16,
-        threads: 1,
-    };
-    let (_, chunked_diagnostics, _) = check::check_bytes_with("fuzz.xml", data.to_vec(), &chunked);
-    assert_eq!(diagnostics, chunked_diagnostics, "chunked check differs");
+    // Chunks also have a fast reader for generate's layout, which must agree
+    // with roxmltree.
+    for fast_path in [true, false] {
+        let chunked = check::Tuning {
+            chunk_threshold: 0,
+            chunk_bytes: 16,
+            threads: 1,
+            fast_path,
+        };
+        let (_, chunked_diagnostics, _) =
+            check::check_bytes_with("fuzz.xml", data.to_vec(), &chunked);
+        assert_eq!(
+            diagnostics, chunked_diagnostics,
+            "chunked check differs (fast path {fast_path})"
+        );
+    }
     render_all(&diagnostics, &[source]);
 }
 

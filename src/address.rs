@@ -14,12 +14,12 @@ use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::diagnostic::Rule;
 
-/// Why an address value was rejected or flagged, without its location.
+/// The reason an address value was rejected or flagged, without its location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddressFinding {
     /// The rule that fired.
     pub rule: Rule,
-    /// What is wrong, quoting the value.
+    /// The problem, quoting the value.
     pub message: String,
     /// How to fix it.
     pub help: String,
@@ -575,47 +575,53 @@ pub fn classify_v6(address: Ipv6Addr) -> Option<AddressFinding> {
 /// Classifies a parsed V6 address like [`classify_v6`], quoting `written`,
 /// the value as the user wrote it, instead of the canonical form.
 pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<AddressFinding> {
-    // Fast path: every prefix below has a first group of 0, ffxx, fe80 - febf,
-    // 2001 or 3fff, so any other address is an ordinary global address.
-    let first_group = address.segments()[0];
-    if !matches!(first_group, 0 | 0x2001 | 0x3fff | 0xfe80..=0xfebf | 0xff00..=0xffff) {
+    // Fast path: every prefix below starts with the groups 0, ffxx, fe80 - febf,
+    // 2001:db8 or 3fff:0 - 3fff:fff, so any other address is an ordinary global address.
+    let [first_group, second_group, ..] = address.segments();
+    let may_be_special = match first_group {
+        0 | 0xfe80..=0xfebf | 0xff00..=0xffff => true,
+        0x2001 => second_group == 0x0db8,
+        0x3fff => second_group < 0x1000,
+        _ => false,
+    };
+    if !may_be_special {
         return None;
     }
     let tables = v6_tables();
     let bits = u128::from(address);
     let canonical = address.to_string();
-    let shown = written.unwrap_or(&canonical);
+    let quoted = written.unwrap_or(&canonical);
     let special =
         |message: String, help: &str| Some(AddressFinding::new(Rule::V6SpecialUse, message, help));
     let host_help = "V6 must be the global IPv6 address of the host that Qualys should scan";
     if address.is_unspecified() {
         return special(
-            format!("V6 '{shown}' is the unspecified address, not a host"),
+            format!("V6 '{quoted}' is the unspecified address, not a host"),
             host_help,
         );
     }
     if address.is_loopback() {
         return special(
-            format!("V6 '{shown}' is the loopback address, which never leaves a host"),
+            format!("V6 '{quoted}' is the loopback address, which never leaves a host"),
             host_help,
         );
     }
     if in_prefix(&tables.ipv4_mapped, bits) {
         return special(
-            format!("V6 '{shown}' is an IPv4-mapped address (::ffff:0:0/96), not an IPv6 host"),
+            format!("V6 '{quoted}' is an IPv4-mapped address (::ffff:0:0/96), not an IPv6 host"),
             "scan an IPv4 host by its IPv4 address directly; a mapping record is for a host with a real IPv6 address",
         );
     }
     if in_prefix(&tables.ipv4_compatible, bits) {
         let embedded = Ipv4Addr::from((u128::from(address) & 0xFFFF_FFFF) as u32);
         return special(
-            format!("V6 '{shown}' is a deprecated IPv4-compatible address (::{embedded}, inside ::/96), not an IPv6 host"),
+            format!("V6 '{quoted}' is a deprecated IPv4-compatible address (::{embedded}, inside ::/96), not an IPv6 host"),
             host_help,
         );
     }
     if in_prefix(&tables.multicast, bits) {
         return special(
-            format!("V6 '{shown}' is a multicast address (ff00::/8), not a host"),
+            format!("V6 '{quoted}' is a multicast address (ff00::/8), not a host"),
             host_help,
         );
     }
@@ -623,7 +629,7 @@ pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<A
         return Some(AddressFinding::new(
             Rule::V6LinkLocal,
             format!(
-                "V6 '{shown}' is link-local (fe80::/10), which a scanner cannot reach by routing"
+                "V6 '{quoted}' is link-local (fe80::/10), which a scanner cannot reach by routing"
             ),
             "use the host's global IPv6 address unless the scanner shares its link",
         ));
@@ -631,7 +637,7 @@ pub fn classify_v6_written(address: Ipv6Addr, written: Option<&str>) -> Option<A
     if let Some(prefix) = tables.documentation.iter().find(|net| in_prefix(net, bits)) {
         return Some(AddressFinding::new(
             Rule::V6Documentation,
-            format!("V6 '{shown}' is in the documentation prefix {prefix}, which is reserved for examples"),
+            format!("V6 '{quoted}' is in the documentation prefix {prefix}, which is reserved for examples"),
             "replace the example address with the host's real IPv6 address",
         ));
     }
@@ -649,7 +655,40 @@ pub fn in_zero_block(address: Ipv4Addr) -> bool {
 mod tests {
     use super::*;
 
+    /// Classifies an address by the prefix tables alone, without the fast path.
+    fn rule_by_tables(address: Ipv6Addr) -> Option<Rule> {
+        let tables = v6_tables();
+        if address.is_unspecified()
+            || address.is_loopback()
+            || tables.ipv4_mapped.contains(&address)
+            || tables.ipv4_compatible.contains(&address)
+            || tables.multicast.contains(&address)
+        {
+            Some(Rule::V6SpecialUse)
+        } else if tables.link_local.contains(&address) {
+            Some(Rule::V6LinkLocal)
+        } else if tables
+            .documentation
+            .iter()
+            .any(|net| net.contains(&address))
+        {
+            Some(Rule::V6Documentation)
+        } else {
+            None
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn classify_v6_fast_path_agrees_with_tables(
+            first in proptest::sample::select(vec![0u16, 1, 0x2000, 0x2001, 0x2002, 0x3ffe, 0x3fff, 0x4000, 0xfe7f, 0xfe80, 0xfebf, 0xfec0, 0xfeff, 0xff00, 0xffff]),
+            second in proptest::sample::select(vec![0u16, 1, 0x0db7, 0x0db8, 0x0db9, 0x0fff, 0x1000, 0xffff]),
+            rest in proptest::array::uniform6(proptest::sample::select(vec![0u16, 1, 0xffff, 0x1234])),
+        ) {
+            let address = Ipv6Addr::new(first, second, rest[0], rest[1], rest[2], rest[3], rest[4], rest[5]);
+            proptest::prop_assert_eq!(classify_v6(address).map(|finding| finding.rule), rule_by_tables(address));
+        }
+
         #[test]
         fn v4_plain_agrees_with_std(value in "[0-9.]{0,16}") {
             if let Some(address) = parse_v4_plain(value.as_bytes()) {

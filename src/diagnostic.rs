@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-/// How serious a finding is; `Warning < Error`.
+/// The seriousness of a finding, ordered so that `Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// Probably a mistake, but Qualys would accept the file.
@@ -17,7 +17,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// The lower-case name used in JSON, SARIF and summaries.
+    /// Returns the lower-case name used in JSON, SARIF and summaries.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -45,17 +45,17 @@ macro_rules! rules {
             /// Every rule, in documentation order.
             pub const ALL: &'static [Rule] = &[ $( Rule::$variant, )* ];
 
-            /// The kebab-case code, for example `invalid-v4`.
+            /// Returns the kebab-case code, for example `invalid-v4`.
             pub fn code(self) -> &'static str {
                 match self { $( Rule::$variant => $code, )* }
             }
 
-            /// The severity a finding of this rule has unless its context changes it.
+            /// Returns the severity of this rule's findings unless their context changes it.
             pub fn default_severity(self) -> Severity {
                 match self { $( Rule::$variant => Severity::$severity, )* }
             }
 
-            /// One sentence that says when the rule fires.
+            /// Returns one sentence that describes when the rule fires.
             pub fn summary(self) -> &'static str {
                 match self { $( Rule::$variant => $summary, )* }
             }
@@ -145,9 +145,9 @@ pub struct Location {
 /// A second place that a diagnostic refers to, such as an earlier duplicate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Related {
-    /// Where the other place is.
+    /// The location of the other place.
     pub location: Location,
-    /// What the other place is, for example `first used here`.
+    /// The label of the other place, for example `first used here`.
     pub message: String,
 }
 
@@ -158,11 +158,11 @@ pub struct Diagnostic {
     pub rule: Rule,
     /// The severity in this context; usually `rule.default_severity()`.
     pub severity: Severity,
-    /// What is wrong, quoting the value.
+    /// The problem, quoting the value.
     pub message: String,
     /// How to fix it.
     pub help: Option<String>,
-    /// Where it is; `None` for findings about a whole run, such as an empty inventory.
+    /// The location, or `None` for findings about a whole run, such as an empty inventory.
     pub location: Option<Location>,
     /// Other places involved, for example every other line of a duplicate.
     pub related: Vec<Related>,

@@ -114,7 +114,7 @@ impl V4SeenTwice {
     }
 }
 
-/// What duplicate detection found.
+/// The findings of duplicate detection.
 #[derive(Debug, Default)]
 pub struct DuplicateReport {
     /// One diagnostic a duplicated address or pair, at its second occurrence,
@@ -203,7 +203,7 @@ pub fn find_duplicates(records: &[Record], record_severity: Severity) -> Duplica
     report
 }
 
-/// How many places a duplicate message names before it says "and N more".
+/// The number of places a duplicate message names before it adds "and N more".
 const MAX_LISTED_PLACES: usize = 10;
 
 /// How many other places a duplicate diagnostic carries as related locations.
@@ -221,7 +221,7 @@ fn place(location: &Location, single_file: bool) -> String {
     }
 }
 
-/// Joins the first places of a group, then says how many more there are.
+/// Joins the first places of a group, then counts the ones left out.
 fn list_places(places: &[String], total: usize) -> String {
     let listed = match places {
         [] => String::new(),

@@ -16,7 +16,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// The value of the `action` parameter.
+    /// Returns the value of the `action` parameter.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Add => "add",

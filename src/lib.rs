@@ -24,9 +24,9 @@ pub mod upload;
 /// other. It maps to exit code 2.
 #[derive(Debug)]
 pub struct RunError {
-    /// What failed, naming the file or option.
+    /// The failure, naming the file or option.
     pub message: String,
-    /// What to do about it.
+    /// The next step for the user.
     pub help: Option<String>,
 }
 

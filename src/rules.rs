@@ -7,7 +7,7 @@ use crate::address::{self, AddressFinding};
 use crate::diagnostic::{Diagnostic, Location, Rule, Severity};
 use crate::source::SourceFile;
 
-/// Where a value sits in its file, so that findings point at the right bytes.
+/// The position of a value in its file, so that findings point at the right bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct ValueSite<'a> {
     /// The file the value was read from.
@@ -20,7 +20,7 @@ pub struct ValueSite<'a> {
     /// unescaped (a quoted CSV field with `""`, a JSON string with `\u` escapes,
     /// XML text with entities) is located at its whole span instead.
     pub verbatim: bool,
-    /// How the value is named in messages, for example `column IPv4` or `element V6`.
+    /// The value's name in messages, for example `column IPv4` or `element V6`.
     pub label: &'a str,
     /// The highest severity a finding may have. Checks of Qualys's own responses
     /// pass `Severity::Warning`, because such a finding is suspicious, not fatal.

@@ -88,9 +88,9 @@ impl SourceFile {
     }
 
     /// Decodes raw bytes like [`Self::decode`], but on failure still returns
-    /// a file for showing the error in context: invalid UTF-8 is replaced by
-    /// U+FFFD (offsets up to the first bad byte stay exact), and a file that
-    /// cannot be decoded at all is empty.
+    /// a file, so the error can be shown in context. Invalid UTF-8 is replaced
+    /// by U+FFFD, which keeps offsets exact up to the first bad byte. A file
+    /// that cannot be decoded at all comes back empty.
     pub fn decode_lossy(
         name: impl Into<Arc<str>>,
         bytes: Vec<u8>,
@@ -103,12 +103,12 @@ impl SourceFile {
         }
     }
 
-    /// The file name as the user gave it.
+    /// Returns the file name as the user gave it.
     pub fn name(&self) -> &Arc<str> {
         &self.name
     }
 
-    /// The decoded text.
+    /// Returns the decoded text.
     pub fn text(&self) -> &str {
         &self.text
     }

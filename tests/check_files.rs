@@ -620,6 +620,7 @@ fn chunked(text: &str, threads: usize) -> (bool, Vec<Diagnostic>) {
         chunk_threshold: 0,
         chunk_bytes: 300,
         threads,
+        ..Tuning::default()
     };
     let was_chunked = check_document("big.xml", text.as_bytes().to_vec(), &tuning).chunked;
     (
@@ -776,7 +777,7 @@ mod properties {
     proptest! {
         #[test]
         fn chunked_equals_whole(text in document(), chunk_bytes in 1usize..200) {
-            let tuning = Tuning { chunk_threshold: 0, chunk_bytes, threads: 2 };
+            let tuning = Tuning { chunk_threshold: 0, chunk_bytes, threads: 2, ..Tuning::default() };
             let chunked = check_bytes_with("big.xml", text.as_bytes().to_vec(), &tuning).1;
             prop_assert_eq!(chunked, whole(&text));
         }

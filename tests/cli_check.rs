@@ -306,3 +306,67 @@ fn unreadable_only_file_prints_no_summary() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read '/nonexistent/add.xml'"));
 }
+
+#[test]
+fn add_upload_compared_with_list_output() {
+    let directory = TempDir::new().unwrap();
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/list-output.xml");
+    // The sample list maps 0.0.0.1 to ...:77 and 0.0.0.7 to ...:84.
+    let add = upload(
+        &directory,
+        "add.xml",
+        "add",
+        &[
+            ("0.0.0.1", "2001:470::1"),
+            ("0.0.0.9", "2001:db8:85a3::8a2e:370:84"),
+            ("0.0.0.20", "2001:470::20"),
+        ],
+    );
+    let remove = upload(
+        &directory,
+        "remove.xml",
+        "remove",
+        &[("0.0.0.7", "2001:470::7")],
+    );
+
+    let (code, findings) = check(&[list.to_str().unwrap(), &add, &remove], None);
+    assert_eq!(code, 1);
+    let conflicts: Vec<(&str, u64)> = findings
+        .iter()
+        .filter(|finding| finding["code"].as_str().unwrap().starts_with("duplicate"))
+        .map(|finding| {
+            (
+                finding["code"].as_str().unwrap(),
+                finding["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(conflicts, [("duplicate-v4", 4), ("duplicate-v6", 9)]);
+    for finding in findings
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("duplicate"))
+    {
+        assert!(finding["file"].as_str().unwrap().ends_with("add.xml"));
+        assert!(finding["help"].as_str().unwrap().contains("already maps"));
+    }
+}
+
+#[test]
+fn list_output_alone_has_no_conflicts() {
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/list-output.xml");
+    let (code, findings) = check(&[list.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    assert!(codes(&findings)
+        .iter()
+        .all(|code| *code == "v6-documentation"));
+}
+
+#[test]
+fn file_named_twice_checked_once() {
+    let directory = TempDir::new().unwrap();
+    let add = upload(&directory, "add.xml", "add", &[("0.0.0.1", "2001:470::1")]);
+    let same = directory.path().join(".").join("add.xml");
+    let (code, findings) = check(&[&add, same.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{findings:?}");
+    assert!(findings.is_empty());
+}

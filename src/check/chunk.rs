@@ -16,7 +16,20 @@
 //!
 //! NOTE: that fallback, and every list output, is parsed whole, which takes
 //! several times the file's size in memory. Only uploads are chunked.
+//!
+//! Most chunks contain only `IP_MAP` elements in the layout `generate`
+//! writes: `<IP_MAP>`, an optional `<ID>`, then `<V4>` and `<V6>`, each with
+//! plain text, and white space between the tags. The plain reader takes such
+//! elements straight from the bytes, without building a tree. Plain text is
+//! printable ASCII without `<`, `>` and `&`, plus tab and line feed. An XML
+//! parser reads such text as exactly its bytes, because it contains no
+//! reference, no CDATA section, no line end to normalise and no character
+//! that XML forbids. Such an element is well-formed, and the bundled DTD
+//! accepts it (checked once per document on a sample), so the reader applies
+//! the value rules to its values directly. At the first element that does
+//! not fit, the rest of the chunk goes to roxmltree, which reports it as before.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -28,7 +41,7 @@ use crate::dtd::Dtd;
 use crate::source::SourceFile;
 
 use super::records::RecordTable;
-use super::xml::{self, Mapping, Prolog, RecordSource};
+use super::xml::{self, LeafValue, Mapping, Prolog, RecordSource, RecordValues};
 use super::Tuning;
 
 const ROOT: &str = "IP_MAP_LIST";
@@ -234,6 +247,223 @@ fn check_chunk(file: &SourceFile, range: Range<usize>, dtd: Option<&Dtd>) -> Opt
     Some(result)
 }
 
+/// Whether a byte may appear in the text of a value that the plain reader
+/// takes: printable ASCII except `<`, `>` and `&`, plus tab and line feed.
+static PLAIN_TEXT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0x20;
+    while byte < 0x7F {
+        table[byte] = !matches!(byte as u8, b'<' | b'>' | b'&');
+        byte += 1;
+    }
+    table[b'\t' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
+
+/// The bytes per record assumed when a chunk reserves room for its records:
+/// the length of `<IP_MAP><V4>0.0.0.1</V4><V6>::</V6></IP_MAP>`. A chunk
+/// of shorter elements only makes its table grow.
+const SHORTEST_PLAIN_IP_MAP: usize = 44;
+
+/// The maximum number of records a chunk reserves room for. A chunk is much
+/// longer than `Tuning::chunk_bytes` only when an element in it is, so such a
+/// chunk contains few records.
+const MAX_RESERVED_RECORDS: usize = 4096;
+
+/// A leaf element such as `<V4>text</V4>` read by the plain reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PlainLeaf {
+    /// The whole element, from `<` of the start tag to `>` of the end tag.
+    element: Range<usize>,
+    /// The text between the tags.
+    content: Range<usize>,
+}
+
+/// An `IP_MAP` element in the layout that the plain reader takes.
+#[derive(Debug, PartialEq, Eq)]
+struct PlainIpMap {
+    /// The position after `</IP_MAP>`.
+    end: usize,
+    id: Option<PlainLeaf>,
+    v4: PlainLeaf,
+    v6: PlainLeaf,
+}
+
+/// Returns the first position at or after `position` that is not XML white space.
+fn skip_space(bytes: &[u8], mut position: usize, end: usize) -> usize {
+    while position < end && bytes.get(position).copied().is_some_and(is_space) {
+        position += 1;
+    }
+    position
+}
+
+/// Reads `open`, plain text and `close` at `start`, all before `end`.
+fn plain_leaf(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    open: &[u8],
+    close: &[u8],
+) -> Option<PlainLeaf> {
+    let inner = bytes.get(start..end)?.strip_prefix(open)?;
+    let length = inner
+        .iter()
+        .position(|&byte| !PLAIN_TEXT[usize::from(byte)])
+        .unwrap_or(inner.len());
+    if !inner.get(length..)?.starts_with(close) {
+        return None;
+    }
+    let content_start = start + open.len();
+    let content_end = content_start + length;
+    Some(PlainLeaf {
+        element: start..content_end + close.len(),
+        content: content_start..content_end,
+    })
+}
+
+/// Reads an `IP_MAP` at `start` when it has the plain layout and ends before `end`.
+fn plain_ip_map(bytes: &[u8], start: usize, end: usize) -> Option<PlainIpMap> {
+    const OPEN: &[u8] = b"<IP_MAP>";
+    if !bytes.get(start..end)?.starts_with(OPEN) {
+        return None;
+    }
+    let mut position = skip_space(bytes, start + OPEN.len(), end);
+    let id = if bytes.get(position..end)?.starts_with(b"<ID>") {
+        let leaf = plain_leaf(bytes, position, end, b"<ID>", b"</ID>")?;
+        position = skip_space(bytes, leaf.element.end, end);
+        Some(leaf)
+    } else {
+        None
+    };
+    let v4 = plain_leaf(bytes, position, end, b"<V4>", b"</V4>")?;
+    position = skip_space(bytes, v4.element.end, end);
+    let v6 = plain_leaf(bytes, position, end, b"<V6>", b"</V6>")?;
+    position = skip_space(bytes, v6.element.end, end);
+    if !bytes.get(position..end)?.starts_with(CUT_AFTER) {
+        return None;
+    }
+    Some(PlainIpMap {
+        end: position + CUT_AFTER.len(),
+        id,
+        v4,
+        v6,
+    })
+}
+
+/// Returns the value of a plain leaf as roxmltree would give it: the text,
+/// or for an empty element no text located at the whole element.
+fn plain_value<'a>(text: &'a str, leaf: &PlainLeaf) -> LeafValue<'a> {
+    if leaf.content.is_empty() {
+        LeafValue {
+            text: Cow::Borrowed(""),
+            range: leaf.element.clone(),
+            verbatim: false,
+        }
+    } else {
+        LeafValue {
+            text: Cow::Borrowed(text.get(leaf.content.clone()).unwrap_or_default()),
+            range: leaf.content.clone(),
+            verbatim: true,
+        }
+    }
+}
+
+/// `IP_MAP` elements in the plain layout: with and without ID, with and
+/// without white space, with empty values. Each must be valid against the
+/// DTD for the plain reader to skip validation.
+const PLAIN_SAMPLE: &str =
+    "<IP_MAP_LIST><IP_MAP>\n <ID> a\t</ID>\n<V4>a</V4> <V6>\n</V6>\r\n</IP_MAP>\
+                            <IP_MAP><V4></V4><V6>a</V6></IP_MAP></IP_MAP_LIST>";
+
+/// Returns true when the DTD accepts every `IP_MAP` in the plain layout.
+fn plain_layout_is_valid(dtd: Option<&Dtd>) -> bool {
+    let Some(dtd) = dtd else {
+        return true;
+    };
+    let Ok(document) = xml::parse(PLAIN_SAMPLE) else {
+        return false;
+    };
+    document
+        .root_element()
+        .children()
+        .filter(|child| child.is_element())
+        .all(|child| dtd.validate_tree(child).is_empty())
+}
+
+/// Checks one chunk, reading plain `IP_MAP` elements directly and the rest
+/// from the first other one with [`check_chunk`]. Returns what
+/// [`check_chunk`] returns for the whole chunk.
+fn check_chunk_plain(
+    file: &SourceFile,
+    range: Range<usize>,
+    dtd: Option<&Dtd>,
+) -> Option<ChunkResult> {
+    let text = file.text();
+    let bytes = text.as_bytes();
+    let end = range.end.min(bytes.len());
+
+    // Room for every record, so that the table does not grow. The room that
+    // no record takes is returned after the loop.
+    let mut result = ChunkResult {
+        diagnostics: Vec::new(),
+        records: RecordTable::with_capacity(
+            range.start,
+            (range.len() / SHORTEST_PLAIN_IP_MAP).min(MAX_RESERVED_RECORDS),
+        ),
+        children: Vec::new(),
+    };
+    // Ranges are the file's own, so the mapping is the identity.
+    let mapping = Mapping {
+        base: 0,
+        synthetic: 0,
+    };
+
+    let mut position = range.start;
+    let mut count = 0;
+    loop {
+        let next = skip_space(bytes, position, end);
+        if next >= end {
+            position = end;
+            break;
+        }
+        let Some(ip_map) = plain_ip_map(bytes, next, end) else {
+            break;
+        };
+        let values = RecordValues {
+            id: ip_map.id.as_ref().map(|leaf| plain_value(text, leaf)),
+            v4: Some(plain_value(text, &ip_map.v4)),
+            v6: Some(plain_value(text, &ip_map.v6)),
+        };
+        xml::check_record_values(
+            &values,
+            file,
+            mapping,
+            RecordSource::Upload,
+            &mut result.diagnostics,
+            &mut result.records,
+        );
+        count += 1;
+        position = ip_map.end;
+    }
+    result.records.shrink_to_fit();
+
+    if count > 0 {
+        result.children.push(RootChild::Elements {
+            name: "IP_MAP".to_string(),
+            count,
+        });
+    }
+
+    if position < range.end {
+        let rest = check_chunk(file, position..range.end, dtd)?;
+        result.children.extend(rest.children);
+        result.diagnostics.extend(rest.diagnostics);
+        result.records.append(rest.records);
+    }
+    Some(result)
+}
+
 /// Checks the IP_MAP_LIST of an upload chunk by chunk on `tuning.threads`
 /// threads. Returns `None` when the document needs a whole parse; nothing
 /// has been reported then.
@@ -246,6 +476,7 @@ pub(crate) fn check_chunked(
 ) -> Option<(Vec<Diagnostic>, RecordTable)> {
     let layout = layout(file, xml_start, prolog, tuning)?;
     let chunks = &layout.chunks;
+    let plain = tuning.fast_path && plain_layout_is_valid(dtd);
     let results: Vec<Mutex<Option<ChunkResult>>> =
         chunks.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
@@ -258,7 +489,12 @@ pub(crate) fn check_chunked(
         if failed.load(Ordering::Relaxed) {
             break;
         }
-        match check_chunk(file, range.clone(), dtd) {
+        let result = if plain {
+            check_chunk_plain(file, range.clone(), dtd)
+        } else {
+            check_chunk(file, range.clone(), dtd)
+        };
+        match result {
             Some(result) => {
                 if let Ok(mut slot) = results[index].lock() {
                     *slot = Some(result);
@@ -288,9 +524,7 @@ pub(crate) fn check_chunked(
             for child in &result.children {
                 match child {
                     RootChild::Elements { name, count } => {
-                        for _ in 0..*count {
-                            matcher.feed_element(name).ok()?;
-                        }
+                        matcher.feed_elements(name, *count).ok()?;
                     }
                     RootChild::Text => matcher.feed_text().ok()?,
                 }
@@ -315,5 +549,46 @@ mod tests {
         assert_eq!(skip_comment_or_pi(b"<?pi a?>x", 0), Some(8));
         assert_eq!(skip_comment_or_pi(b"<!-- a", 0), None);
         assert_eq!(skip_comment_or_pi(b"<![CDATA[x]]>", 0), None);
+    }
+
+    #[test]
+    fn plain_sample_is_plain_and_valid() {
+        let bytes = PLAIN_SAMPLE.as_bytes();
+        let end = bytes.len() - WRAPPER_END.len();
+        let first = plain_ip_map(bytes, WRAPPER_START.len(), end).unwrap();
+        assert!(first.id.is_some());
+        let second = plain_ip_map(bytes, first.end, end).unwrap();
+        assert_eq!(second.end, end);
+        assert!(second.id.is_none());
+        assert!(second.v4.content.is_empty());
+        assert!(plain_layout_is_valid(Dtd::bundled("ip_map_list")));
+        assert!(plain_layout_is_valid(None));
+    }
+
+    #[test]
+    fn plain_leaf_takes_only_plain_text() {
+        let leaf = |text: &str| plain_leaf(text.as_bytes(), 0, text.len(), b"<V4>", b"</V4>");
+        assert_eq!(
+            leaf("<V4> 0.0.0.1\t</V4>"),
+            Some(PlainLeaf {
+                element: 0..18,
+                content: 4..13
+            })
+        );
+        assert_eq!(leaf("<V4></V4>").map(|leaf| leaf.content), Some(4..4));
+        for text in [
+            "<V4>a&amp;</V4>",
+            "<V4>a\r</V4>",
+            "<V4>a></V4>",
+            "<V4>\u{e9}</V4>",
+            "<V4>\u{1}</V4>",
+            "<V4 >a</V4>",
+            "<V4>a</V4 >",
+            "<V4/>",
+            "<V4>a</V6>",
+            "<V4>a",
+        ] {
+            assert_eq!(leaf(text), None, "{text:?}");
+        }
     }
 }

@@ -71,6 +71,10 @@ pub struct Tuning {
     pub chunk_bytes: usize,
     /// The number of threads that check chunks.
     pub threads: usize,
+    /// Whether chunks read `IP_MAP` elements in the layout that `generate`
+    /// writes directly, without roxmltree. The findings are the same either
+    /// way; turning this off is for tests that compare the two readers.
+    pub fast_path: bool,
 }
 
 impl Default for Tuning {
@@ -80,6 +84,7 @@ impl Default for Tuning {
             chunk_bytes: 8192,
             // NOTE: capped at two threads, the only count measured so far.
             threads: std::thread::available_parallelism().map_or(1, |count| count.get().min(2)),
+            fast_path: true,
         }
     }
 }
@@ -205,8 +210,26 @@ pub fn check_document(name: &str, bytes: Vec<u8>, tuning: &Tuning) -> FileCheck 
         } else if let Some(diagnostic) = upload::encoded_value(&source, header.body_start) {
             check.diagnostics.push(diagnostic);
         } else {
-            upload::check_body(&source, header.body_start, &mut check.diagnostics);
-            check_xml(&mut check, header.body_start, true, tuning);
+            let body_start = header.body_start;
+            if text.len() - body_start > tuning.chunk_threshold && tuning.threads > 1 {
+                // The scan for form-unsafe characters runs beside the XML check.
+                let body = std::thread::scope(|scope| {
+                    let scan = scope.spawn(|| {
+                        let mut found = Vec::new();
+                        upload::check_body(&source, body_start, &mut found);
+                        found
+                    });
+                    check_xml(&mut check, body_start, true, tuning);
+                    scan.join()
+                });
+                match body {
+                    Ok(found) => check.diagnostics.extend(found),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            } else {
+                upload::check_body(&source, body_start, &mut check.diagnostics);
+                check_xml(&mut check, body_start, true, tuning);
+            }
         }
     } else if content.starts_with('<') {
         check_xml(&mut check, 0, false, tuning);
@@ -400,6 +423,7 @@ fn read_input(
     input: &str,
     stdin: &mut dyn Read,
     stdin_used: &mut bool,
+    threads: usize,
 ) -> Result<(String, Vec<u8>), RunError> {
     if input == "-" {
         if *stdin_used {
@@ -413,7 +437,7 @@ fn read_input(
             .map_err(|error| RunError::new(format!("failed to read standard input: {error}")))?;
         return Ok((STDIN_NAME.to_string(), bytes));
     }
-    let bytes = source::read_file(input).map_err(|error| {
+    let bytes = read_file(input, threads).map_err(|error| {
         RunError::new(format!("cannot read '{input}': {error}"))
             .with_help("check the path and the file's permissions")
     })?;
@@ -430,11 +454,109 @@ fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Regular files at least this big are read by two threads, one half each,
+/// so that the kernel copies both halves at once.
+const SPLIT_READ_BYTES: u64 = 16 << 20;
+
+/// Reads a whole file, with `threads` threads when it is big.
+fn read_file(path: &str, threads: usize) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_file() && metadata.len() > source::MAX_INPUT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the file has {} bytes, more than the {} bytes v6map reads",
+                metadata.len(),
+                source::MAX_INPUT_BYTES
+            ),
+        ));
+    }
+    #[cfg(unix)]
+    if threads > 1 && metadata.is_file() && metadata.len() >= SPLIT_READ_BYTES {
+        if let Some(bytes) = read_halves(&mut file, metadata.len()) {
+            return Ok(bytes);
+        }
+        file = std::fs::File::open(path)?;
+    }
+    source::read_bounded(&mut file, metadata.len(), source::MAX_INPUT_BYTES)
+}
+
+/// Reads the first `length` bytes in two halves at once, then anything
+/// appended since. Returns `None` on any error, for example when the file
+/// shrank, so that the caller reads it again from the start.
+#[cfg(unix)]
+fn read_halves(file: &mut std::fs::File, length: u64) -> Option<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    use std::os::unix::fs::FileExt;
+
+    let mut bytes = vec![0; usize::try_from(length).ok()?];
+    let middle = bytes.len() / 2;
+    let (first, second) = bytes.split_at_mut(middle);
+    let shared = &*file;
+    let (first_read, second_read) = std::thread::scope(|scope| {
+        let second_read = scope.spawn(|| shared.read_exact_at(second, middle as u64));
+        (shared.read_exact_at(first, 0), second_read.join())
+    });
+    first_read.ok()?;
+    second_read.ok()?.ok()?;
+    file.seek(SeekFrom::Start(length)).ok()?;
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 /// A set of files whose records are compared with each other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DuplicateGroup {
     Uploads(Option<Action>),
     File(usize),
+}
+
+/// Compares the add uploads of a run with the list outputs of the same run,
+/// which show what the subscription already holds. Returns only the
+/// duplicates that involve both a list and an upload: those within one kind
+/// of file are reported by the groups in [`run`].
+fn conflicts_with_lists(checks: &[FileCheck]) -> Vec<Diagnostic> {
+    let lists = checks
+        .iter()
+        .filter(|check| check.kind == DocumentKind::ListOutput);
+    let adds = checks
+        .iter()
+        .filter(|check| check.kind == DocumentKind::Upload(Some(Action::Add)));
+    if lists.clone().next().is_none() || adds.clone().next().is_none() {
+        return Vec::new();
+    }
+    // Lists first, so that a conflict points at the upload's record and
+    // names the list's record as the one used first.
+    let group: Vec<_> = lists
+        .chain(adds)
+        .map(|check| (&check.source, &check.records))
+        .collect();
+    let kind_of = |file: &Arc<str>| {
+        checks
+            .iter()
+            .find(|check| Arc::ptr_eq(check.source.name(), file))
+            .map(|check| check.kind)
+    };
+    let mut conflicts = records::group_duplicates(&group, Severity::Error, Severity::Error);
+    conflicts.retain(|diagnostic| {
+        let files: Vec<&Arc<str>> = diagnostic
+            .location
+            .iter()
+            .chain(diagnostic.related.iter().map(|related| &related.location))
+            .map(|location| &location.file)
+            .collect();
+        let has = |kind: DocumentKind| files.iter().any(|file| kind_of(file) == Some(kind));
+        has(DocumentKind::ListOutput) && has(DocumentKind::Upload(Some(Action::Add)))
+    });
+    for diagnostic in &mut conflicts {
+        diagnostic.help = Some(
+            "the list output shows that Qualys already maps this address: drop the record \
+             from the upload, or remove the existing mapping first"
+                .to_string(),
+        );
+    }
+    conflicts
 }
 
 /// Runs `check` over every input. A file that cannot be read is recorded in
@@ -444,8 +566,18 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
     let mut outcome = CheckOutcome::default();
     let mut checks = Vec::new();
     let mut stdin_used = false;
+    // A file named twice (overlapping globs) is checked once, as linters do;
+    // otherwise each of its records would be a duplicate of itself.
+    let mut seen = std::collections::HashSet::new();
     for input in &options.inputs {
-        match read_input(input, stdin, &mut stdin_used) {
+        if input != "-" {
+            if let Ok(canonical) = std::fs::canonicalize(input) {
+                if !seen.insert(canonical) {
+                    continue;
+                }
+            }
+        }
+        match read_input(input, stdin, &mut stdin_used, tuning.threads) {
             Ok((name, bytes)) => checks.push(check_document(&name, bytes, &tuning)),
             Err(error) => outcome.unreadable.push(error),
         }
@@ -475,6 +607,7 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
             max_severity,
         ));
     }
+    found.extend(conflicts_with_lists(&checks));
     for diagnostic in found {
         let owner = diagnostic.location.as_ref().and_then(|location| {
             checks
@@ -497,4 +630,40 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
     per_file.append(&mut outcome.diagnostics);
     outcome.diagnostics = per_file;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn halves_read_whole_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("big.xml");
+        let content: Vec<u8> = (0..10_001u32).map(|index| (index % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 10_001).unwrap(), content);
+
+        // A file that grew since its length was taken is read to its end.
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 6_000).unwrap(), content);
+
+        // A file that shrank is left to the caller to read again.
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 20_000), None);
+    }
+
+    #[test]
+    fn read_file_errors_name_the_cause() {
+        let directory = tempfile::tempdir().unwrap();
+        let error = read_file(&directory.path().display().to_string(), 2).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            std::fs::read(directory.path()).unwrap_err().kind()
+        );
+        let missing = directory.path().join("missing.xml");
+        assert!(read_file(&missing.display().to_string(), 2).is_err());
+    }
 }

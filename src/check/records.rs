@@ -95,6 +95,25 @@ impl RecordTable {
         });
     }
 
+    /// Returns an empty table with room for `count` records whose values
+    /// start at or after `base`.
+    pub fn with_capacity(base: usize, count: usize) -> RecordTable {
+        RecordTable {
+            parts: vec![RecordPart {
+                base,
+                records: Vec::with_capacity(count),
+            }],
+        }
+    }
+
+    /// Frees the room that [`with_capacity`](Self::with_capacity) reserved and no record took.
+    pub fn shrink_to_fit(&mut self) {
+        self.parts.retain(|part| !part.records.is_empty());
+        for part in &mut self.parts {
+            part.records.shrink_to_fit();
+        }
+    }
+
     /// Moves the records of `other`, which come later in the file, to the end.
     pub fn append(&mut self, other: RecordTable) {
         self.parts.extend(other.parts);
@@ -145,8 +164,14 @@ pub(crate) fn group_duplicates(
             .flat_map(|(_, table)| table.iter().map(|(_, record)| record))
     };
     // One vector at a time, so that the peak memory is the larger of the two.
-    let repeated_v4 = repeated(all().map(|record| record.v4).collect());
-    let repeated_v6 = repeated(all().map(CompactRecord::v6_key).collect());
+    // Each is allocated at its final size, so that it is written only once.
+    let total = group.iter().map(|(_, table)| table.len()).sum();
+    let mut v4 = Vec::with_capacity(total);
+    v4.extend(all().map(|record| record.v4));
+    let repeated_v4 = repeated(v4);
+    let mut v6 = Vec::with_capacity(total);
+    v6.extend(all().map(CompactRecord::v6_key));
+    let repeated_v6 = repeated(v6);
     if repeated_v4.is_empty() && repeated_v6.is_empty() {
         return Vec::new();
     }

@@ -557,13 +557,13 @@ pub(crate) fn violation_diagnostics(
 }
 
 /// The text of a leaf element and where it sits.
-struct LeafValue<'a> {
-    text: Cow<'a, str>,
+pub(crate) struct LeafValue<'a> {
+    pub text: Cow<'a, str>,
     /// The range between the start tag and the end tag, in the parsed text;
-    /// the whole element for `<V4/>`.
-    range: Range<usize>,
+    /// the whole element for `<V4/>` and `<V4></V4>`.
+    pub range: Range<usize>,
     /// True when `text` is a byte-for-byte copy of the range.
-    verbatim: bool,
+    pub verbatim: bool,
 }
 
 /// Reads the text content of a leaf element such as `<V4>`.
@@ -655,10 +655,6 @@ fn check_ip_map(
     out: &mut Vec<Diagnostic>,
     records: &mut RecordTable,
 ) {
-    let max_severity = match source {
-        RecordSource::Upload => Severity::Error,
-        RecordSource::Response => Severity::Warning,
-    };
     // The first of each child counts; the DTD reports repeated ones.
     let (mut id, mut v4, mut v6) = (None, None, None);
     for child in node.children().filter(Node::is_element) {
@@ -672,6 +668,35 @@ fn check_ip_map(
             *slot = Some(child);
         }
     }
+    let values = RecordValues {
+        id: id.map(|element| leaf_value(element, xml)),
+        v4: v4.map(|element| leaf_value(element, xml)),
+        v6: v6.map(|element| leaf_value(element, xml)),
+    };
+    check_record_values(&values, file, mapping, source, out, records);
+}
+
+/// The ID, V4 and V6 values of one `IP_MAP`, each when the element is present.
+pub(crate) struct RecordValues<'a> {
+    pub id: Option<LeafValue<'a>>,
+    pub v4: Option<LeafValue<'a>>,
+    pub v6: Option<LeafValue<'a>>,
+}
+
+/// Applies the value rules to the values of one `IP_MAP`, and collects its
+/// record when both addresses are valid.
+pub(crate) fn check_record_values(
+    values: &RecordValues,
+    file: &SourceFile,
+    mapping: Mapping,
+    source: RecordSource,
+    out: &mut Vec<Diagnostic>,
+    records: &mut RecordTable,
+) {
+    let max_severity = match source {
+        RecordSource::Upload => Severity::Error,
+        RecordSource::Response => Severity::Warning,
+    };
     let site = |value: &LeafValue, label: &'static str| {
         let range = mapping.range(value.range.clone());
         ValueSite {
@@ -684,24 +709,21 @@ fn check_ip_map(
         }
     };
 
-    if let Some(id) = id {
-        let value = leaf_value(id, xml);
-        check_id(&value, &site(&value, "element ID"), source, out);
+    if let Some(value) = &values.id {
+        check_id(value, &site(value, "element ID"), source, out);
     }
-    let v4 = v4.map(|element| {
-        let value = leaf_value(element, xml);
-        let site = site(&value, "element V4");
+    let v4 = values.v4.as_ref().map(|value| {
+        let site = site(value, "element V4");
         (
             rules::check_v4(&value.text, &site, out),
-            value_span(&value, &site),
+            value_span(value, &site),
         )
     });
-    let v6 = v6.map(|element| {
-        let value = leaf_value(element, xml);
-        let site = site(&value, "element V6");
+    let v6 = values.v6.as_ref().map(|value| {
+        let site = site(value, "element V6");
         (
             rules::check_v6(&value.text, &site, out),
-            value_span(&value, &site),
+            value_span(value, &site),
         )
     });
     if let (Some((Some(v4), v4_span)), Some((Some(v6), v6_span))) = (v4, v6) {

@@ -756,6 +756,56 @@ fn attribute_violations() {
 // ---- streaming matcher ----
 
 #[test]
+fn feed_elements_equals_feeding_one_by_one() {
+    let dtd = Dtd::parse(
+        "<!ELEMENT pair (a, a, b*)> <!ELEMENT plus (a+)> <!ELEMENT star (a*, b)> \
+         <!ELEMENT choice (a | b)*> <!ELEMENT none EMPTY> <!ELEMENT any ANY> \
+         <!ELEMENT mixed (#PCDATA | a)*> <!ELEMENT text (#PCDATA)> <!ELEMENT a EMPTY> \
+         <!ELEMENT b EMPTY>",
+    )
+    .expect("valid DTD");
+    let mut runs = vec![vec![]];
+    for _ in 0..3 {
+        let longer: Vec<Vec<(&str, usize)>> = runs
+            .iter()
+            .flat_map(|run: &Vec<(&str, usize)>| {
+                ["a", "b", "c"].into_iter().flat_map(move |name| {
+                    (0..4).map(move |count| {
+                        let mut run = run.clone();
+                        run.push((name, count));
+                        run
+                    })
+                })
+            })
+            .collect();
+        runs.extend(longer);
+    }
+    for element in [
+        "pair", "plus", "star", "choice", "none", "any", "mixed", "text",
+    ] {
+        for run in &runs {
+            let mut one = dtd.content_matcher(element).expect("declared");
+            let mut many = dtd.content_matcher(element).expect("declared");
+            for &(name, count) in run {
+                let mut expected = Ok(());
+                for _ in 0..count {
+                    expected = one.feed_element(name);
+                    if expected.is_err() {
+                        break;
+                    }
+                }
+                let found = many.feed_elements(name, count);
+                assert_eq!(found, expected, "{element} {run:?}");
+                if found.is_err() {
+                    break;
+                }
+            }
+            assert_eq!(many.finish(), one.finish(), "{element} {run:?}");
+        }
+    }
+}
+
+#[test]
 fn matcher_streams_children() {
     let dtd = Dtd::bundled("ip_map_list").expect("bundled");
     let mut list = dtd.content_matcher("IP_MAP_LIST").expect("declared");

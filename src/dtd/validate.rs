@@ -118,6 +118,23 @@ impl<'d> ContentMatcher<'d> {
             .map_err(|problem| self.error(problem, None))
     }
 
+    /// Feeds `count` child elements with the same qualified name. The result is
+    /// the same as calling [`feed_element`](ContentMatcher::feed_element)
+    /// `count` times and stopping at the first error. Once a child leaves the
+    /// matcher as it was, the others are counted without matching each.
+    pub fn feed_elements(&mut self, name: &str, count: usize) -> Result<(), MatchError> {
+        for fed in 0..count {
+            let before = (self.state, self.seen, self.skipped, self.after_unknown);
+            self.feed_element(name)?;
+            if (self.state, self.seen, self.skipped, self.after_unknown) == before {
+                // Matching depends only on these fields, so every later child matches alike.
+                self.children += count - fed - 1;
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Feeds non-white-space text (white space between children is not fed).
     pub fn feed_text(&mut self) -> Result<(), MatchError> {
         self.step_text()
