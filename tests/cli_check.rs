@@ -411,3 +411,17 @@ fn list_conflicts_reported_once_each() {
         ]
     );
 }
+
+#[test]
+fn upload_cut_inside_root_tag() {
+    let directory = TempDir::new().unwrap();
+    let path = directory.path().join("cut.xml");
+    std::fs::write(&path, "action=add&xml_data=\n<IP_MAP_L").unwrap();
+    let (code, findings) = check(&[path.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&findings), ["not-well-formed"]);
+    assert!(findings[0]["help"]
+        .as_str()
+        .unwrap()
+        .contains("ends inside a start tag"));
+}
