@@ -397,7 +397,7 @@ fn upload_of_wrong_document() {
     let diagnostics = check_text("action=add&xml_data=<SIMPLE_RETURN/>");
     assert!(find(&diagnostics, Rule::UnknownDocument)
         .message
-        .contains("SIMPLE_RETURN document"));
+        .contains("root element of the xml_data value is SIMPLE_RETURN"));
 }
 
 #[test]

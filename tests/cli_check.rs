@@ -370,3 +370,58 @@ fn file_named_twice_checked_once() {
     assert_eq!(code, 0, "{findings:?}");
     assert!(findings.is_empty());
 }
+
+#[test]
+fn list_conflicts_reported_once_each() {
+    let directory = TempDir::new().unwrap();
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/list-output.xml");
+    // The records at lines 4 and 8 both map the listed ...:77; the one at line 12
+    // repeats a listed pair exactly.
+    let add = upload(
+        &directory,
+        "add.xml",
+        "add",
+        &[
+            ("0.0.0.30", "2001:db8:85a3::8a2e:370:77"),
+            ("0.0.0.31", "2001:db8:85a3::8a2e:370:77"),
+            ("0.0.0.7", "2001:db8:85a3::8a2e:370:84"),
+        ],
+    );
+
+    let (code, findings) = check(&[list.to_str().unwrap(), &add], None);
+    assert_eq!(code, 1);
+    let duplicates: Vec<(&str, u64)> = findings
+        .iter()
+        .filter(|finding| finding["code"].as_str().unwrap().starts_with("duplicate"))
+        .map(|finding| {
+            (
+                finding["code"].as_str().unwrap(),
+                finding["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // One conflict with the list per add record, plus the upload's own duplicate.
+    assert_eq!(
+        duplicates,
+        [
+            ("duplicate-v6", 5),
+            ("duplicate-v6", 9),
+            ("duplicate-v6", 9),
+            ("duplicate-record", 12),
+        ]
+    );
+}
+
+#[test]
+fn upload_cut_inside_root_tag() {
+    let directory = TempDir::new().unwrap();
+    let path = directory.path().join("cut.xml");
+    std::fs::write(&path, "action=add&xml_data=\n<IP_MAP_L").unwrap();
+    let (code, findings) = check(&[path.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&findings), ["not-well-formed"]);
+    assert!(findings[0]["help"]
+        .as_str()
+        .unwrap()
+        .contains("ends inside a start tag"));
+}

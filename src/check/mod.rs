@@ -301,11 +301,14 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
         .map(|(name, range)| (name.as_str(), range.clone()));
     let is_upload = match root.clone() {
         Some(("IP_MAP_LIST", _)) => true,
+        // A name that runs to the end of the file is a cut-off start tag; the
+        // parser then reports the truncation, which says more than the name.
+        Some((_, range)) if in_form && range.end >= file.text().len() => true,
         Some((name, range)) if in_form => {
             out.push(
                 Diagnostic::new(
                     Rule::UnknownDocument,
-                    format!("the xml_data value is a {name} document, but an upload carries an IP_MAP_LIST"),
+                    format!("the root element of the xml_data value is {name}, but an upload carries an IP_MAP_LIST"),
                 )
                 .with_help("put the records to add or remove in <IP_MAP_LIST><IP_MAP><V4>...</V4><V6>...</V6></IP_MAP></IP_MAP_LIST>")
                 .at(file.location(range.start, range.len())),
@@ -513,48 +516,104 @@ enum DuplicateGroup {
 }
 
 /// Compares the add uploads of a run with the list outputs of the same run,
-/// which show what the subscription already holds. Returns only the
-/// duplicates that involve both a list and an upload: those within one kind
-/// of file are reported by the groups in [`run`].
+/// which show what the subscription already holds. Each add record whose V4
+/// or V6 a list already maps gets one finding at the record, naming the
+/// list's record. Duplicates within the uploads or within a list are
+/// reported by the groups in [`run`], so they are not repeated here.
 fn conflicts_with_lists(checks: &[FileCheck]) -> Vec<Diagnostic> {
-    let lists = checks
+    use std::collections::HashMap;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    let lists: Vec<&FileCheck> = checks
         .iter()
-        .filter(|check| check.kind == DocumentKind::ListOutput);
-    let adds = checks
+        .filter(|check| check.kind == DocumentKind::ListOutput)
+        .collect();
+    let adds: Vec<&FileCheck> = checks
         .iter()
-        .filter(|check| check.kind == DocumentKind::Upload(Some(Action::Add)));
-    if lists.clone().next().is_none() || adds.clone().next().is_none() {
+        .filter(|check| check.kind == DocumentKind::Upload(Some(Action::Add)))
+        .collect();
+    if lists.is_empty() || adds.is_empty() {
         return Vec::new();
     }
-    // Lists first, so that a conflict points at the upload's record and
-    // names the list's record as the one used first.
-    let group: Vec<_> = lists
-        .chain(adds)
-        .map(|check| (&check.source, &check.records))
-        .collect();
-    let kind_of = |file: &Arc<str>| {
-        checks
-            .iter()
-            .find(|check| Arc::ptr_eq(check.source.name(), file))
-            .map(|check| check.kind)
-    };
-    let mut conflicts = records::group_duplicates(&group, Severity::Error, Severity::Error);
-    conflicts.retain(|diagnostic| {
-        let files: Vec<&Arc<str>> = diagnostic
-            .location
-            .iter()
-            .chain(diagnostic.related.iter().map(|related| &related.location))
-            .map(|location| &location.file)
-            .collect();
-        let has = |kind: DocumentKind| files.iter().any(|file| kind_of(file) == Some(kind));
-        has(DocumentKind::ListOutput) && has(DocumentKind::Upload(Some(Action::Add)))
-    });
-    for diagnostic in &mut conflicts {
-        diagnostic.help = Some(
-            "the list output shows that Qualys already maps this address: drop the record \
-             from the upload, or remove the existing mapping first"
-                .to_string(),
-        );
+
+    // The first list record of each address wins, as in the list's own check.
+    let mut by_v4: HashMap<Ipv4Addr, Record> = HashMap::new();
+    let mut by_v6: HashMap<Ipv6Addr, Record> = HashMap::new();
+    for list in &lists {
+        for record in list.records.to_records(&list.source) {
+            by_v6.entry(record.v6).or_insert_with(|| record.clone());
+            by_v4.entry(record.v4).or_insert(record);
+        }
+    }
+
+    let help = "the list output shows that Qualys already maps this address: drop the record \
+                from the upload, or remove the existing mapping first";
+    let mut conflicts = Vec::new();
+    for add in &adds {
+        for record in add.records.to_records(&add.source) {
+            let listed_v4 = by_v4.get(&record.v4);
+            let listed_v6 = by_v6.get(&record.v6);
+            let place = |location: &crate::diagnostic::Location| {
+                format!("{}:{}", location.file, location.line)
+            };
+            match (listed_v4, listed_v6) {
+                (Some(listed), _) if listed.v6 == record.v6 => {
+                    let location = listed.origin.v4_location();
+                    conflicts.push(
+                        Diagnostic::new(
+                            Rule::DuplicateRecord,
+                            format!(
+                                "the mapping {} -> {} is already in the list output ({})",
+                                record.v4,
+                                record.v6,
+                                place(&location)
+                            ),
+                        )
+                        .with_help(help)
+                        .at(record.origin.v4_location())
+                        .with_related(location, "already mapped here"),
+                    );
+                }
+                _ => {
+                    if let Some(listed) = listed_v4 {
+                        let location = listed.origin.v4_location();
+                        conflicts.push(
+                            Diagnostic::new(
+                                Rule::DuplicateV4,
+                                format!(
+                                    "IPv4 {} is already mapped to {} in the list output ({}), not to {}",
+                                    record.v4,
+                                    listed.v6,
+                                    place(&location),
+                                    record.v6
+                                ),
+                            )
+                            .with_help(help)
+                            .at(record.origin.v4_location())
+                            .with_related(location, "already mapped here"),
+                        );
+                    }
+                    if let Some(listed) = listed_v6 {
+                        let location = listed.origin.v6_location();
+                        conflicts.push(
+                            Diagnostic::new(
+                                Rule::DuplicateV6,
+                                format!(
+                                    "IPv6 {} is already mapped to {} in the list output ({}), not to {}",
+                                    record.v6,
+                                    listed.v4,
+                                    place(&location),
+                                    record.v4
+                                ),
+                            )
+                            .with_help(help)
+                            .at(record.origin.v6_location())
+                            .with_related(location, "already mapped here"),
+                        );
+                    }
+                }
+            }
+        }
     }
     conflicts
 }

@@ -495,6 +495,10 @@ pub(crate) fn parse_error(
         E::UnclosedRootNode | E::UnexpectedEndOfStream => {
             Some("the file ends inside an element; check whether it was cut off".into())
         }
+        // roxmltree reports a start tag cut off at the end as no root at all.
+        E::NoRootNode if xml.trim_end().rsplit('>').next().is_some_and(|tail| tail.contains('<')) => {
+            Some("the file ends inside a start tag; check whether it was cut off".into())
+        }
         E::NoRootNode => Some("the file contains no XML element".into()),
         E::UnknownToken(_) => Some("an XML document has exactly one root element; text or a second element follows it here".into()),
         E::InvalidComment(_) => Some("a comment must not contain '--' or end with '-'".into()),
