@@ -155,6 +155,7 @@ fn render_options(args: &OutputArgs, terminal: bool) -> RenderOptions {
         color,
         width: None,
         max_shown: (args.max_shown > 0).then_some(args.max_shown),
+        failures: Vec::new(),
     }
 }
 
@@ -311,7 +312,7 @@ fn run_check(args: CheckArgs) -> i32 {
         inputs: args.inputs,
         per_file: args.per_file,
     };
-    let render_options = render_options(&args.output_args, io::stdout().is_terminal());
+    let mut render_options = render_options(&args.output_args, io::stdout().is_terminal());
     let format = output_format(args.output_args.format);
     let mut stdin = io::stdin().lock();
     let outcome = match check::run(&options, &mut stdin) {
@@ -324,6 +325,11 @@ fn run_check(args: CheckArgs) -> i32 {
     for error in &outcome.unreadable {
         report_run_error(error);
     }
+    render_options.failures = outcome
+        .unreadable
+        .iter()
+        .map(|error| error.message.clone())
+        .collect();
     // Findings are check's output, so every format goes to stdout, as with ruff and typos.
     // A human "no findings" summary would be false when a file could not be read.
     let nothing_to_say = format == OutputFormat::Human

@@ -425,3 +425,21 @@ fn upload_cut_inside_root_tag() {
         .unwrap()
         .contains("ends inside a start tag"));
 }
+
+#[test]
+fn sarif_marks_unreadable_input_failed() {
+    let output = v6map()
+        .args(["check", "--format", "sarif"])
+        .arg(case("C16.xml"))
+        .arg("/nonexistent/add.xml")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notice = invocation["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(notice.contains("/nonexistent/add.xml"), "{notice}");
+}

@@ -39,6 +39,9 @@ pub struct RenderOptions {
     /// Print at most this many diagnostics in human format, then say how many
     /// more there are; `None` prints all. Machine formats always print all.
     pub max_shown: Option<usize>,
+    /// Messages of inputs that could not be read. SARIF marks its run as not
+    /// successful and lists them; other formats leave them to standard error.
+    pub failures: Vec<String>,
 }
 
 /// Writes `diagnostics` in `format`, in the order given. `sources` supplies the
@@ -59,7 +62,7 @@ pub fn render(
         OutputFormat::Human => human::render(diagnostics, sources, out, options)?,
         OutputFormat::Json => json::render(diagnostics, out)?,
         OutputFormat::Github => github::render(diagnostics, out)?,
-        OutputFormat::Sarif => sarif::render(diagnostics, out)?,
+        OutputFormat::Sarif => sarif::render(diagnostics, &options.failures, out)?,
     }
     out.flush()
 }

@@ -12,8 +12,12 @@ use crate::diagnostic::{Diagnostic, Location, Rule, Severity};
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-pub(super) fn render(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(diagnostics))?;
+pub(super) fn render(
+    diagnostics: &[Diagnostic],
+    failures: &[String],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(diagnostics, failures))?;
     out.write_all(b"\n")
 }
 
@@ -36,8 +40,26 @@ struct Run<'a> {
     /// Location::column counts characters, not the UTF-16 code units that
     /// SARIF assumes by default.
     column_kind: &'static str,
+    invocations: [Invocation<'a>; 1],
     results: Vec<SarifResult<'a>>,
     tool: Tool,
+}
+
+/// Whether the run could read all its inputs. A viewer shows a failed
+/// invocation, so a report of a run that skipped an unreadable file does not
+/// read as a clean result.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -117,8 +139,8 @@ struct Region {
     start_line: u32,
 }
 
-/// Builds the SARIF log.
-fn log(diagnostics: &[Diagnostic]) -> Log<'_> {
+/// Builds the SARIF log. `failures` are the messages of inputs that could not be read.
+fn log<'a>(diagnostics: &'a [Diagnostic], failures: &'a [String]) -> Log<'a> {
     let rules = Rule::ALL
         .iter()
         .map(|rule| RuleEntry {
@@ -135,6 +157,16 @@ fn log(diagnostics: &[Diagnostic]) -> Log<'_> {
         schema: SCHEMA,
         runs: [Run {
             column_kind: "unicodeCodePoints",
+            invocations: [Invocation {
+                execution_successful: failures.is_empty(),
+                tool_execution_notifications: failures
+                    .iter()
+                    .map(|failure| Notification {
+                        level: "error",
+                        message: Text { text: failure },
+                    })
+                    .collect(),
+            }],
             results: diagnostics.iter().map(result).collect(),
             tool: Tool {
                 driver: Driver {
