@@ -453,3 +453,76 @@ fn c15_v4_outside_mapping_range_rejected() {
     assert!(rejection_message(&inventory, 3).contains("below"));
     assert!(rejection_message(&inventory, 4).contains("above"));
 }
+
+/// Builds a CSV of `rows` records with a bad value every 9973 rows; with
+/// `quoted`, the first V4 is quoted, which keeps the reader on one thread.
+fn big_csv(rows: u32, quoted: bool) -> String {
+    let mut text = String::from("ipv4,ipv6\r\n");
+    for index in 1..=rows {
+        let v4 = format!("0.{}.{}.{}", index >> 16, (index >> 8) & 255, index & 255);
+        let v4 = match (index, quoted) {
+            (1, true) => format!("\"{v4}\""),
+            _ if index % 9973 == 0 => format!("{v4}0"),
+            _ => v4,
+        };
+        text.push_str(&format!(
+            "{v4},2001:470:{:x}::{:x}\r\n",
+            index >> 16,
+            index & 0xffff
+        ));
+    }
+    text
+}
+
+/// Summarizes an inventory as comparable lines: records with their V6 line,
+/// and findings with their rule and line.
+fn summary(inventory: &Inventory) -> (Vec<String>, Vec<String>) {
+    let records = inventory
+        .records
+        .iter()
+        .map(|record| {
+            format!(
+                "{} {} {}",
+                record.v4,
+                record.v6,
+                record.origin.v6_location().line
+            )
+        })
+        .collect();
+    let findings = inventory
+        .diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {}",
+                d.rule.code(),
+                d.location.as_ref().unwrap().line,
+                d.message
+            )
+        })
+        .collect();
+    (records, findings)
+}
+
+#[test]
+fn big_csv_two_threads_match_one() {
+    let read = |text: String| {
+        let file = Arc::new(SourceFile::new("big.csv", text));
+        let mut inventory = Inventory::default();
+        read_inventory(
+            file,
+            InputFormat::Csv,
+            &InventoryOptions::default(),
+            &mut inventory,
+        );
+        inventory
+    };
+    // About 6 MB, above the size at which an unquoted body is split in two.
+    let split = read(big_csv(150_000, false));
+    let whole = read(big_csv(150_000, true));
+    assert_eq!(split.records.len(), 150_000 - 15);
+    assert_eq!(split.rejected.len(), 15);
+    assert_eq!(summary(&split), summary(&whole));
+    let lines: Vec<u32> = split.rejected.iter().map(|row| row.line).collect();
+    assert_eq!(lines, (1..=15).map(|n| n * 9973 + 1).collect::<Vec<u32>>());
+}

@@ -177,7 +177,90 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
         columns,
     };
 
-    let mut reserved = false;
+    // The reader stands just after the header's line end.
+    let body_start = header_start + usize::try_from(reader.position().byte()).unwrap_or(0);
+    let body_start = body_start.min(bytes.len());
+    reserve_records(bytes, body_start, inventory);
+    match parallel_split(bytes, body_start) {
+        None => read_rows(&rows, bytes, body_start..bytes.len(), delimiter, inventory),
+        Some(middle) => {
+            let second = std::thread::scope(|scope| {
+                let second = scope.spawn(|| {
+                    let mut second = Inventory {
+                        origin_stand_in: Some(Arc::new(SourceFile::new(
+                            file.name().clone(),
+                            String::new(),
+                        ))),
+                        ..Inventory::default()
+                    };
+                    reserve_records(bytes, middle, &mut second);
+                    read_rows(&rows, bytes, middle..bytes.len(), delimiter, &mut second);
+                    second
+                });
+                read_rows(&rows, bytes, body_start..middle, delimiter, inventory);
+                second.join()
+            });
+            match second {
+                Ok(second) => {
+                    inventory
+                        .records
+                        .extend(second.records.into_iter().map(|mut record| {
+                            record.origin.file = Arc::clone(&file);
+                            record
+                        }));
+                    inventory.rejected.extend(second.rejected);
+                    inventory.diagnostics.extend(second.diagnostics);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    }
+}
+
+/// Bodies at least this long are read by two threads.
+const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
+/// Returns where to split a CSV body into two halves that two readers can
+/// parse on their own: the start of the first line after the middle. Only a
+/// body without any `"` is split, because then no record can span a line
+/// end, so each half starts at a record boundary. A body with quotes, a small
+/// body, or one without LF line ends is read in one piece.
+fn parallel_split(bytes: &[u8], body_start: usize) -> Option<usize> {
+    let body = bytes.get(body_start..)?;
+    if body.len() < PARALLEL_MIN_BYTES || memchr::memchr(b'"', body).is_some() {
+        return None;
+    }
+    let middle = body_start + body.len() / 2;
+    let line_end = memchr::memchr(b'\n', bytes.get(middle..)?)?;
+    Some(middle + line_end + 1).filter(|&split| split < bytes.len())
+}
+
+/// Reserves room for the records of a body from the length of its first line,
+/// because growing the record list by doubling would copy it about twice.
+fn reserve_records(bytes: &[u8], body_start: usize, inventory: &mut Inventory) {
+    let body = bytes.get(body_start..).unwrap_or_default();
+    let first_line = memchr::memchr(b'\n', body).unwrap_or(body.len()) + 1;
+    inventory
+        .records
+        .reserve(body.len() / first_line.max(MIN_ROW_LENGTH) + 1);
+}
+
+/// Reads the rows of `range`, which starts at a record boundary, into `inventory`.
+fn read_rows(
+    rows: &RowReader,
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+    delimiter: u8,
+    inventory: &mut Inventory,
+) {
+    let base = range.start;
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes.get(range).unwrap_or_default());
+    let mut record = ByteRecord::new();
+    let mut spans = Vec::new();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -191,7 +274,7 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
                         format!("the CSV parser stopped: {error}"),
                     )
                     .with_help("check the quoting of the rows near this place")
-                    .at(file.location(header_start + record_offset(&record), 0)),
+                    .at(rows.file.location(base + record_offset(&record), 0)),
                 );
                 break;
             }
@@ -199,17 +282,8 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
         if is_blank(&record) {
             continue;
         }
-        let row_start = skip_line_ends(bytes, header_start + record_offset(&record));
+        let row_start = skip_line_ends(bytes, base + record_offset(&record));
         let extent = locate_fields(bytes, row_start, delimiter, &record, &mut spans);
-        if !reserved {
-            // Growing the record list by doubling would copy it about twice;
-            // the first row's length gives a good estimate of the row count.
-            reserved = true;
-            let row_length = (extent.end - row_start + 1).max(MIN_ROW_LENGTH);
-            inventory
-                .records
-                .reserve(bytes.len().saturating_sub(row_start) / row_length + 1);
-        }
         let row = Row {
             record: &record,
             spans: &spans,

@@ -73,6 +73,11 @@ pub struct Inventory {
     pub rejected: Vec<RejectedRow>,
     /// Every finding, errors and warnings.
     pub diagnostics: Vec<Diagnostic>,
+    /// A stand-in for the file in the origins of new records. A second reader
+    /// thread uses one, because cloning the file's own `Arc` once a record from
+    /// two threads makes both wait on one reference count; the stand-ins are
+    /// replaced by the file once the threads are joined.
+    origin_stand_in: Option<Arc<SourceFile>>,
 }
 
 /// Reads one inventory file into `inventory`, choosing the reader by `format`.
@@ -270,7 +275,7 @@ impl Inventory {
                 v6,
                 id,
                 origin: Origin {
-                    file: Arc::clone(file),
+                    file: Arc::clone(self.origin_stand_in.as_ref().unwrap_or(file)),
                     v4: v4_span,
                     v6: v6_span,
                 },
