@@ -267,6 +267,7 @@ pub fn render_first(diagnostics: &[Diagnostic], sources: &[Arc<SourceFile>]) {
         color: false,
         width: Some(80),
         max_shown: Some(20),
+        ..RenderOptions::default()
     };
     for format in [
         OutputFormat::Human,

@@ -61,6 +61,7 @@ fn human(
         color: false,
         width: Some(80),
         max_shown,
+        ..RenderOptions::default()
     };
     render_to_string(OutputFormat::Human, diagnostics, sources, &options)
 }
@@ -370,6 +371,7 @@ fn human_color_uses_ansi() {
         color: true,
         width: None,
         max_shown: None,
+        ..RenderOptions::default()
     };
     let colored = render_to_string(
         OutputFormat::Human,
@@ -800,7 +802,7 @@ mod never_panics {
             for &(offset, length) in &spans[1..] {
                 diagnostic = diagnostic.with_related(location("p.xml", offset, length), "r");
             }
-            let options = RenderOptions { color: false, width: Some(width), max_shown: None };
+            let options = RenderOptions { color: false, width: Some(width), max_shown: None, ..RenderOptions::default() };
             for format in [OutputFormat::Human, OutputFormat::Json, OutputFormat::Github, OutputFormat::Sarif] {
                 let output = render_to_string(format, std::slice::from_ref(&diagnostic), std::slice::from_ref(&source), &options);
                 prop_assert!(!output.is_empty());
