@@ -35,7 +35,7 @@ pub struct CheckOptions {
     pub per_file: bool,
 }
 
-/// What a `check` run found.
+/// The findings and inputs of a `check` run.
 #[derive(Debug, Default)]
 pub struct CheckOutcome {
     /// Every finding, grouped by file in argument order.
@@ -301,8 +301,8 @@ fn check_xml(check: &mut FileCheck, start: usize, in_form: bool, tuning: &Tuning
         .map(|(name, range)| (name.as_str(), range.clone()));
     let is_upload = match root.clone() {
         Some(("IP_MAP_LIST", _)) => true,
-        // A name that runs to the end of the file is a cut-off start tag; the
-        // parser then reports the truncation, which says more than the name.
+        // A name that runs to the end of the file is a cut-off start tag. The
+        // parser then reports the truncation, which is more useful than the name.
         Some((_, range)) if in_form && range.end >= file.text().len() => true,
         Some((name, range)) if in_form => {
             out.push(

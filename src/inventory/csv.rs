@@ -177,7 +177,7 @@ pub fn read_csv(file: Arc<SourceFile>, options: &InventoryOptions, inventory: &m
         columns,
     };
 
-    // The reader stands just after the header's line end.
+    // The reader's position is just after the header's line end.
     let body_start = header_start + usize::try_from(reader.position().byte()).unwrap_or(0);
     let body_start = body_start.min(bytes.len());
     reserve_records(bytes, body_start, inventory);
