@@ -440,7 +440,7 @@ fn read_input(
             .map_err(|error| RunError::new(format!("failed to read standard input: {error}")))?;
         return Ok((STDIN_NAME.to_string(), bytes));
     }
-    let bytes = source::read_file_with_threads(input, threads).map_err(|error| {
+    let bytes = read_file(input, threads).map_err(|error| {
         RunError::new(format!("cannot read '{input}': {error}"))
             .with_help("check the path and the file's permissions")
     })?;
@@ -455,6 +455,57 @@ fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
         [0xFE, 0xFF, ..] => Some("UTF-16BE"),
         _ => None,
     }
+}
+
+/// Regular files at least this big are read by two threads, one half each,
+/// so that the kernel copies both halves at once.
+const SPLIT_READ_BYTES: u64 = 16 << 20;
+
+/// Reads a whole file, with `threads` threads when it is big.
+fn read_file(path: &str, threads: usize) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_file() && metadata.len() > source::MAX_INPUT_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the file has {} bytes, more than the {} bytes v6map reads",
+                metadata.len(),
+                source::MAX_INPUT_BYTES
+            ),
+        ));
+    }
+    #[cfg(unix)]
+    if threads > 1 && metadata.is_file() && metadata.len() >= SPLIT_READ_BYTES {
+        if let Some(bytes) = read_halves(&mut file, metadata.len()) {
+            return Ok(bytes);
+        }
+        file = std::fs::File::open(path)?;
+    }
+    source::read_bounded(&mut file, metadata.len(), source::MAX_INPUT_BYTES)
+}
+
+/// Reads the first `length` bytes in two halves at once, then anything
+/// appended since. Returns `None` on any error, for example when the file
+/// shrank, so that the caller reads it again from the start.
+#[cfg(unix)]
+fn read_halves(file: &mut std::fs::File, length: u64) -> Option<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    use std::os::unix::fs::FileExt;
+
+    let mut bytes = vec![0; usize::try_from(length).ok()?];
+    let middle = bytes.len() / 2;
+    let (first, second) = bytes.split_at_mut(middle);
+    let shared = &*file;
+    let (first_read, second_read) = std::thread::scope(|scope| {
+        let second_read = scope.spawn(|| shared.read_exact_at(second, middle as u64));
+        (shared.read_exact_at(first, 0), second_read.join())
+    });
+    first_read.ok()?;
+    second_read.ok()?.ok()?;
+    file.seek(SeekFrom::Start(length)).ok()?;
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// A set of files whose records are compared with each other.
@@ -638,4 +689,40 @@ pub fn run(options: &CheckOptions, stdin: &mut dyn Read) -> Result<CheckOutcome,
     per_file.append(&mut outcome.diagnostics);
     outcome.diagnostics = per_file;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn halves_read_whole_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("big.xml");
+        let content: Vec<u8> = (0..10_001u32).map(|index| (index % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 10_001).unwrap(), content);
+
+        // A file that grew since its length was taken is read to its end.
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 6_000).unwrap(), content);
+
+        // A file that shrank is left to the caller to read again.
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(read_halves(&mut file, 20_000), None);
+    }
+
+    #[test]
+    fn read_file_errors_name_the_cause() {
+        let directory = tempfile::tempdir().unwrap();
+        let error = read_file(&directory.path().display().to_string(), 2).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            std::fs::read(directory.path()).unwrap_err().kind()
+        );
+        let missing = directory.path().join("missing.xml");
+        assert!(read_file(&missing.display().to_string(), 2).is_err());
+    }
 }
