@@ -73,9 +73,9 @@ pub struct Inventory {
     pub rejected: Vec<RejectedRow>,
     /// Every finding, errors and warnings.
     pub diagnostics: Vec<Diagnostic>,
-    /// A stand-in for the file in the origins of new records. A second reader
-    /// thread uses one, because cloning the file's own `Arc` once a record from
-    /// two threads makes both wait on one reference count; the stand-ins are
+    /// A stand-in for the file in the origins of new records, used by a second
+    /// reader thread. Both threads cloning the file's own `Arc` for every
+    /// record would make them wait on one reference count. The stand-ins are
     /// replaced by the file once the threads are joined.
     origin_stand_in: Option<Arc<SourceFile>>,
 }
@@ -250,9 +250,9 @@ struct RowFields {
 }
 
 impl Inventory {
-    /// Ends one row or object. When an error was reported from diagnostic
-    /// `first_diagnostic` on, the row is rejected with its raw text; otherwise
-    /// a record is kept when both addresses were read.
+    /// Ends one row or object. The row is rejected with its raw text when an
+    /// error was reported from diagnostic `first_diagnostic` on. Otherwise a
+    /// record is kept if both addresses were read.
     fn finish_row(
         &mut self,
         first_diagnostic: usize,
