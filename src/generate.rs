@@ -902,10 +902,10 @@ fn write_rejects(out: &mut dyn Write, lines: &[RejectLine]) -> io::Result<()> {
     writer.flush()
 }
 
-/// Prefixes a cell that a spreadsheet would run as a formula (it starts with
-/// `=`, `+`, `-`, `@`, tab or CR) with `'`, the usual defence against CSV
-/// formula injection, because rejected rows are copied from untrusted input
-/// and the rejects list is meant to be opened in a spreadsheet.
+/// Prefixes with `'` a cell that a spreadsheet would run as a formula: one
+/// that starts with `=`, `+`, `-`, `@`, tab or CR. This is the usual defence
+/// against CSV formula injection. Rejected rows are copied from untrusted
+/// input, and the rejects list is meant to be opened in a spreadsheet.
 pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         std::borrow::Cow::Owned(format!("'{cell}"))

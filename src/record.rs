@@ -22,7 +22,7 @@ impl Span {
     }
 }
 
-/// Where a record came from: its file and the spans of its V4 and V6 values.
+/// The source of a record: its file and the spans of its V4 and V6 values.
 #[derive(Clone, Debug)]
 pub struct Origin {
     /// The file the record was read from.
@@ -54,6 +54,6 @@ pub struct Record {
     pub v6: Ipv6Addr,
     /// A custom ID, kept only with `--keep-ids`; Qualys does not save it.
     pub id: Option<Box<str>>,
-    /// Where the record came from.
+    /// The source of the record.
     pub origin: Origin,
 }

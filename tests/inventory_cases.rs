@@ -454,8 +454,8 @@ fn c15_v4_outside_mapping_range_rejected() {
     assert!(rejection_message(&inventory, 4).contains("above"));
 }
 
-/// Builds a CSV of `rows` records with a bad value every 9973 rows; with
-/// `quoted`, the first V4 is quoted, which keeps the reader on one thread.
+/// Builds a CSV of `rows` records with a bad value every 9973 rows. With
+/// `quoted`, the first V4 is quoted, so the reader stays on one thread.
 fn big_csv(rows: u32, quoted: bool) -> String {
     let mut text = String::from("ipv4,ipv6\r\n");
     for index in 1..=rows {

@@ -3,7 +3,7 @@
 //! A big upload contains a million records, so check keeps each as 32 bytes of
 //! addresses and offsets instead of a [`Record`] with its `Arc`. Only records
 //! whose V4 or V6 occurs more than once in a group become [`Record`]s and go to
-//! [`find_duplicates`], which therefore sees every record that takes part in a
+//! [`find_duplicates`], which therefore receives every record that takes part in a
 //! duplicate and reports exactly what it would report for the whole group.
 
 use std::net::{Ipv4Addr, Ipv6Addr};

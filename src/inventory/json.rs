@@ -7,7 +7,7 @@
 //! and then the objects are read one after another.
 //!
 //! Objects are read one at a time by the lexer in [`super::json_syntax`], which
-//! keeps byte offsets and sees repeated keys. Address values must be JSON
+//! keeps byte offsets and detects repeated keys. Address values must be JSON
 //! strings: a number is never converted to an address, because `1` would
 //! become 0.0.0.1, a valid mapping address.
 

@@ -392,7 +392,7 @@ impl<'t> Lexer<'t> {
     }
 
     /// Reads one value. Arrays and objects are checked and skipped; the
-    /// returned value only tells which of the two it was.
+    /// returned value only records which of the two it was.
     pub fn value(&mut self) -> Result<Value<'t>, SyntaxError> {
         match self.peek() {
             Some(b'"') => Ok(Value::String(self.string()?)),

@@ -36,8 +36,8 @@ pub struct RenderOptions {
     pub color: bool,
     /// Terminal width for wrapping (human format only); `None` means 80.
     pub width: Option<usize>,
-    /// Print at most this many diagnostics in human format, then say how many
-    /// more there are; `None` prints all. Machine formats always print all.
+    /// The maximum number of diagnostics printed in human format, followed by a
+    /// count of the rest. `None` prints all, and machine formats always do.
     pub max_shown: Option<usize>,
     /// Messages of inputs that could not be read. SARIF marks its run as not
     /// successful and lists them; other formats leave them to standard error.
